@@ -1,0 +1,44 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+// Dependency direction (never reversed):
+//   mibatch (CLI) ──> MIBatch (engine) ──> HDF5 ──> CHDF5 (libhdf5)
+//                                      └─> MIEstimators (pure math, no I/O)
+let package = Package(
+    name: "mibatch",
+    products: [
+        .executable(name: "mibatch", targets: ["mibatch"]),
+        .library(name: "MIEstimators", targets: ["MIEstimators"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CHDF5",
+            pkgConfig: "hdf5",
+            providers: [.apt(["libhdf5-dev", "zlib1g-dev", "pkg-config"])]
+        ),
+        .target(name: "HDF5", dependencies: ["CHDF5"]),
+        .target(name: "MIEstimators"),
+        .target(name: "MIBatch", dependencies: ["HDF5", "MIEstimators"]),
+        .executableTarget(
+            name: "mibatch",
+            dependencies: [
+                "MIBatch",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(
+            name: "MIEstimatorsTests",
+            dependencies: [
+                "MIEstimators",
+                .product(name: "PropertyBased", package: "swift-property-based"),
+            ]
+        ),
+        .testTarget(name: "HDF5Tests", dependencies: ["HDF5"]),
+        .testTarget(name: "MIBatchTests", dependencies: ["MIBatch", "HDF5", "MIEstimators"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["HDF5", "mibatch"]),
+    ]
+)
