@@ -1,0 +1,65 @@
+// Exposes libhdf5 (1.10, Debian serial build) to Swift. Many HDF5 "constants" are
+// macros that call functions (H5T_NATIVE_DOUBLE opens the library first); Swift
+// cannot import those, so each one is re-exported here as a static inline function.
+#ifndef MIBATCH_CHDF5_SHIM_H
+#define MIBATCH_CHDF5_SHIM_H
+
+#include <hdf5.h>
+#include <hdf5_hl.h>
+#include <string.h>
+
+static inline hid_t mib_H5P_DEFAULT(void) { return H5P_DEFAULT; }
+static inline hid_t mib_H5S_ALL(void) { return H5S_ALL; }
+static inline hid_t mib_H5E_DEFAULT(void) { return H5E_DEFAULT; }
+static inline hid_t mib_H5P_DATASET_CREATE(void) { return H5P_DATASET_CREATE; }
+static inline hid_t mib_H5P_FILE_ACCESS(void) { return H5P_FILE_ACCESS; }
+static inline hid_t mib_H5P_LINK_CREATE(void) { return H5P_LINK_CREATE; }
+static inline hid_t mib_H5P_GROUP_CREATE(void) { return H5P_GROUP_CREATE; }
+static inline hid_t mib_H5P_FILE_CREATE(void) { return H5P_FILE_CREATE; }
+
+static inline unsigned mib_H5F_ACC_RDONLY(void) { return H5F_ACC_RDONLY; }
+static inline unsigned mib_H5F_ACC_RDWR(void) { return H5F_ACC_RDWR; }
+static inline unsigned mib_H5F_ACC_TRUNC(void) { return H5F_ACC_TRUNC; }
+static inline unsigned mib_H5F_ACC_EXCL(void) { return H5F_ACC_EXCL; }
+
+static inline hid_t mib_H5T_NATIVE_DOUBLE(void) { return H5T_NATIVE_DOUBLE; }
+static inline hid_t mib_H5T_NATIVE_INT64(void) { return H5T_NATIVE_INT64; }
+static inline hid_t mib_H5T_NATIVE_UINT64(void) { return H5T_NATIVE_UINT64; }
+static inline hid_t mib_H5T_NATIVE_UINT8(void) { return H5T_NATIVE_UINT8; }
+static inline hid_t mib_H5T_STD_U8LE(void) { return H5T_STD_U8LE; }
+static inline hid_t mib_H5T_IEEE_F64LE(void) { return H5T_IEEE_F64LE; }
+static inline hid_t mib_H5T_STD_I64LE(void) { return H5T_STD_I64LE; }
+static inline hid_t mib_H5T_STD_I32LE(void) { return H5T_STD_I32LE; }
+static inline hid_t mib_H5T_STD_I16LE(void) { return H5T_STD_I16LE; }
+static inline hid_t mib_H5T_STD_U16LE(void) { return H5T_STD_U16LE; }
+static inline hid_t mib_H5T_IEEE_F32LE(void) { return H5T_IEEE_F32LE; }
+static inline hid_t mib_H5T_C_S1(void) { return H5T_C_S1; }
+static inline size_t mib_H5T_VARIABLE(void) { return H5T_VARIABLE; }
+
+/// Turns off HDF5's automatic printing of error stacks; mibatch reports errors itself.
+static inline void mib_silence_errors(void) { H5Eset_auto2(H5E_DEFAULT, NULL, NULL); }
+
+struct mib_error_buffer { char *text; size_t capacity; int depth; };
+
+static inline herr_t mib_error_walker(unsigned n, const H5E_error2_t *err, void *data) {
+    struct mib_error_buffer *buf = (struct mib_error_buffer *)data;
+    if (err->desc == NULL || err->desc[0] == '\0') return 0;
+    size_t used = strlen(buf->text);
+    if (used + 4 >= buf->capacity) return 0;
+    if (buf->depth > 0) { strncat(buf->text, "; ", buf->capacity - used - 1); used += 2; }
+    strncat(buf->text, err->desc, buf->capacity - used - 1);
+    buf->depth += 1;
+    (void)n;
+    return 0;
+}
+
+/// Copies the current thread's HDF5 error stack (outermost first) into `text`, then clears it.
+static inline void mib_take_error_stack(char *text, size_t capacity) {
+    if (capacity == 0) return;
+    text[0] = '\0';
+    struct mib_error_buffer buf = { text, capacity, 0 };
+    H5Ewalk2(H5E_DEFAULT, H5E_WALK_DOWNWARD, mib_error_walker, &buf);
+    H5Eclear2(H5E_DEFAULT);
+}
+
+#endif
