@@ -27,6 +27,7 @@ let package = Package(
             name: "mibatch",
             dependencies: [
                 "MIBatch",
+                "MIEstimators",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -39,6 +40,6 @@ let package = Package(
         ),
         .testTarget(name: "HDF5Tests", dependencies: ["HDF5"]),
         .testTarget(name: "MIBatchTests", dependencies: ["MIBatch", "HDF5", "MIEstimators"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["HDF5", "mibatch"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["HDF5", "MIEstimators", "mibatch"]),
     ]
 )

@@ -1,0 +1,88 @@
+import HDF5
+
+/// Why a run could not start or finish, with everything a user needs to fix it.
+///
+/// Each case maps to a documented exit status (`exitStatus`, see `mibatch(1)`).
+public enum MIBatchError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// A problem reported by the HDF5 layer (missing file, missing dataset, ...).
+    case hdf5(HDF5Error)
+    /// The dataset's shape cannot be used (rank, zero rows, ...).
+    case badShape(file: String, dataset: String, shape: [Int], reason: String)
+    /// A NaN or ±Inf value; `column` and `row` are 0-based in the dataset as stored.
+    case nonFiniteValue(file: String, dataset: String, column: Int, row: Int, value: Double, total: Int)
+    /// Too few samples for the estimator (for example n ≤ k for KSG).
+    case tooFewSamples(file: String, dataset: String, samples: Int, required: Int)
+    /// The variable names are unusable (wrong count, duplicates, not strings).
+    case badNames(file: String, source: String, reason: String)
+    /// The output already exists and `--force` was not given.
+    case outputExists(path: String)
+    /// The output path names the input file.
+    case outputIsInput(path: String)
+    /// The output cannot be created (directory missing, not writable, ...).
+    case cannotCreateOutput(path: String, reason: String)
+    /// An option value that makes no sense for this input.
+    case invalidOption(String)
+
+    public var description: String {
+        switch self {
+        case let .hdf5(error):
+            return error.description
+        case let .badShape(file, dataset, shape, reason):
+            return "\(file): dataset '\(dataset)' has shape \(Self.format(shape)): \(reason)"
+        case let .nonFiniteValue(file, dataset, column, row, value, total):
+            let more = total > 1 ? " (\(total) non-finite values in all)" : ""
+            return "\(file): dataset '\(dataset)' has \(value) at column \(column), row \(row)\(more); mibatch needs finite values"
+        case let .tooFewSamples(file, dataset, samples, required):
+            return "\(file): dataset '\(dataset)' has \(samples) samples; this estimator needs at least \(required)"
+        case let .badNames(file, source, reason):
+            return "\(file): variable names from \(source): \(reason)"
+        case let .outputExists(path):
+            return "\(path): output exists; pass --force to replace it"
+        case let .outputIsInput(path):
+            return "\(path): the output would overwrite the input; choose another -o"
+        case let .cannotCreateOutput(path, reason):
+            return "\(path): cannot create output: \(reason)"
+        case let .invalidOption(message):
+            return message
+        }
+    }
+
+    /// The process exit status for this error (BSD sysexits values, documented in mibatch(1)).
+    public var exitStatus: Int32 {
+        switch self {
+        case let .hdf5(error):
+            switch error {
+            case .fileNotFound, .notHDF5, .objectNotFound, .notADataset: return ExitStatus.noInput
+            case .unsupportedType, .unsupportedRank: return ExitStatus.dataError
+            case .library: return ExitStatus.ioError
+            }
+        case .badShape, .nonFiniteValue, .tooFewSamples, .badNames: return ExitStatus.dataError
+        case .outputExists, .outputIsInput, .cannotCreateOutput: return ExitStatus.cannotCreate
+        case .invalidOption: return ExitStatus.usage
+        }
+    }
+
+    static func format(_ shape: [Int]) -> String {
+        shape.isEmpty ? "() (scalar)" : "(" + shape.map(String.init).joined(separator: " × ") + ")"
+    }
+}
+
+/// Documented process exit statuses (see EXIT STATUS in mibatch(1)).
+public enum ExitStatus {
+    /// Every requested pair was computed.
+    public static let success: Int32 = 0
+    /// The output was written, but some pairs failed (status 2 in `/status`).
+    public static let completedWithFailures: Int32 = 3
+    /// Invalid command-line usage or option values.
+    public static let usage: Int32 = 64
+    /// The input data cannot be used (shape, type, non-finite values, names).
+    public static let dataError: Int32 = 65
+    /// The input file or dataset does not exist or is not HDF5.
+    public static let noInput: Int32 = 66
+    /// An unexpected internal error.
+    public static let software: Int32 = 70
+    /// The output cannot be created (exists without --force, unwritable directory).
+    public static let cannotCreate: Int32 = 73
+    /// Reading or writing HDF5 failed.
+    public static let ioError: Int32 = 74
+}

@@ -1,0 +1,126 @@
+import Foundation
+import HDF5
+
+/// Writes a result file atomically: a temporary file in the output's directory is written,
+/// closed, re-opened and verified, synced to disk and only then renamed over the final name.
+/// A run killed at any moment leaves either no file or the complete previous one.
+public enum OutputWriter {
+    /// Checks, before any work is done, that `configuration.output` may be written.
+    ///
+    /// - Throws: `.outputIsInput`, `.outputExists` (without `--force`), `.cannotCreateOutput`.
+    public static func preflight(_ configuration: RunConfiguration) throws(MIBatchError) {
+        let output = URL(fileURLWithPath: configuration.output).standardizedFileURL
+        let input = URL(fileURLWithPath: configuration.input).standardizedFileURL
+        let manager = FileManager.default
+        if output.path == input.path || (manager.fileExists(atPath: output.path)
+            && (try? manager.attributesOfItem(atPath: output.path)[.systemFileNumber] as? Int)
+                == (try? manager.attributesOfItem(atPath: input.path)[.systemFileNumber] as? Int)
+            && manager.contentsEqual(atPath: output.path, andPath: input.path)) {
+            throw .outputIsInput(path: configuration.output)
+        }
+        var isDirectory: ObjCBool = false
+        if manager.fileExists(atPath: output.path, isDirectory: &isDirectory) {
+            if isDirectory.boolValue { throw .cannotCreateOutput(path: configuration.output, reason: "it is a directory") }
+            if !configuration.force { throw .outputExists(path: configuration.output) }
+        }
+        let directory = output.deletingLastPathComponent().path
+        guard manager.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw .cannotCreateOutput(path: configuration.output, reason: "directory \(directory) does not exist")
+        }
+        guard manager.isWritableFile(atPath: directory) else {
+            throw .cannotCreateOutput(path: configuration.output, reason: "directory \(directory) is not writable")
+        }
+    }
+
+    /// Writes `matrix` with `provenance` to `path` atomically.
+    ///
+    /// Layout (design.md §5): `/mi` float64 (chunked, shuffle + deflate, NaN fill), `/var_i`
+    /// and `/var_j` variable-length string dimension scales attached to both axes of `/mi`
+    /// and `/status`, `/status` uint8, provenance as root attributes.
+    public static func write(_ matrix: MIMatrix, provenance: Provenance, to path: String,
+                             overwrite: Bool) throws(MIBatchError) {
+        let final = URL(fileURLWithPath: path).standardizedFileURL
+        let temporary = final.deletingLastPathComponent()
+            .appendingPathComponent(".\(final.lastPathComponent).\(ProcessInfo.processInfo.processIdentifier).tmp")
+        do {
+            try writeFile(matrix, provenance: provenance, at: temporary.path)
+            try verify(matrix, at: temporary.path)
+        } catch let error as MIBatchError {
+            try? FileManager.default.removeItem(at: temporary)
+            throw error
+        } catch let error as HDF5Error {
+            try? FileManager.default.removeItem(at: temporary)
+            throw .hdf5(error)
+        } catch {
+            try? FileManager.default.removeItem(at: temporary)
+            throw .cannotCreateOutput(path: path, reason: "\(error)")
+        }
+        syncFile(temporary.path)
+        if !overwrite && FileManager.default.fileExists(atPath: final.path) {
+            try? FileManager.default.removeItem(at: temporary)
+            throw .outputExists(path: path)
+        }
+        if rename(temporary.path, final.path) != 0 {
+            let reason = String(cString: strerror(errno))
+            try? FileManager.default.removeItem(at: temporary)
+            throw .cannotCreateOutput(path: path, reason: reason)
+        }
+        syncFile(final.deletingLastPathComponent().path)
+    }
+
+    static func writeFile(_ matrix: MIMatrix, provenance: Provenance, at path: String) throws(HDF5Error) {
+        let file = try File.create(path, overwrite: true)
+        let rows = matrix.rowNames.count, columns = matrix.columnNames.count
+        // Square chunks of at most 256 × 256 float64 = 512 KiB.
+        let layout = DatasetLayout(chunks: [min(rows, 256), min(columns, 256)], shuffle: true, deflateLevel: 4, fillValue: .nan)
+        let varI = try file.createStringDataset("/var_i", values: matrix.rowNames)
+        let varJ = try file.createStringDataset("/var_j", values: matrix.columnNames)
+        try varI.makeDimensionScale(name: "var_i")
+        try varJ.makeDimensionScale(name: "var_j")
+        try varI.setAttribute("long_name", "first variable of each pair")
+        try varJ.setAttribute("long_name", "second variable of each pair")
+
+        let mi = try file.createDataset("/mi", type: .float64, shape: [rows, columns], layout: layout)
+        try mi.write(matrix.values)
+        try mi.setAttribute("long_name", "mutual information")
+        try mi.setAttribute("units", provenance.configuration.units.rawValue)
+        try mi.setAttribute("estimator", provenance.configuration.estimatorLabel)
+        try mi.setAttribute("_FillValue", Double.nan)
+
+        var statusLayout = layout
+        statusLayout.fillValue = nil
+        let status = try file.createDataset("/status", type: .uint8, shape: [rows, columns], layout: statusLayout)
+        try status.write(matrix.status)
+        try status.setAttribute("long_name", "pair status")
+        try status.setAttribute("flag_values", [0, 1, 2])
+        try status.setAttribute("flag_meanings", "not_computed computed failed")
+
+        for dataset in [mi, status] {
+            try dataset.attach(scale: varI, toDimension: 0)
+            try dataset.attach(scale: varJ, toDimension: 1)
+        }
+        for (name, value) in provenance.attributes { try file.setAttribute(name, value) }
+        try file.flush()
+    }
+
+    /// Re-opens the written file and checks that it holds exactly `matrix`.
+    static func verify(_ matrix: MIMatrix, at path: String) throws {
+        let file = try File.open(path)
+        let mi = try file.dataset("/mi")
+        let values = try mi.readAll()
+        let status = try file.dataset("/status").readBytes()
+        let same = values.count == matrix.values.count
+            && zip(values, matrix.values).allSatisfy { $0.bitPattern == $1.bitPattern || ($0.isNaN && $1.isNaN) }
+            && status == matrix.status
+        guard same else {
+            throw MIBatchError.cannotCreateOutput(path: path, reason: "verification after writing failed: the file does not hold what was written")
+        }
+    }
+
+    static func syncFile(_ path: String) {
+        let descriptor = open(path, O_RDONLY)
+        guard descriptor >= 0 else { return }
+        fsync(descriptor)
+        close(descriptor)
+    }
+}

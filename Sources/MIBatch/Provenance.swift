@@ -1,0 +1,120 @@
+import Foundation
+
+/// Everything recorded about how an output was made (design.md §5), as string attributes.
+public struct Provenance: Sendable {
+    /// Tool version (semantic version of this build).
+    public static let version = "0.1.0"
+
+    /// The exact argument vector, argv[0] included.
+    public var commandLine: [String]
+    /// The resolved configuration.
+    public var configuration: RunConfiguration
+    /// The datasets read (path, shape, dtype).
+    public var datasets: [DatasetDescription]
+    /// `sha256:<hex>` of the values read.
+    public var inputDigest: String
+    /// When computation started and ended.
+    public var start: Date
+    public var end: Date
+    /// `i/N` (1/1 for an unsharded run).
+    public var shard: String = "1/1"
+    /// Environment captured at start (SLURM ids, host).
+    public var environment: [String: String] = ProcessInfo.processInfo.environment
+
+    /// Creates a provenance record.
+    public init(commandLine: [String], configuration: RunConfiguration, input: LoadedInput, start: Date, end: Date) {
+        self.commandLine = commandLine
+        self.configuration = configuration
+        self.datasets = input.datasets
+        self.inputDigest = input.digest
+        self.start = start
+        self.end = end
+    }
+
+    /// The attributes to store on the root group, in a fixed order.
+    public var attributes: [(String, String)] {
+        let command = commandLine.map(Self.shellQuoted).joined(separator: " ")
+        var list: [(String, String)] = [
+            ("Conventions", "CF-1.8"),
+            ("title", "Mutual information matrix computed by mibatch"),
+            ("tool", "mibatch"),
+            ("tool_version", Self.version),
+            ("source_revision", SourceRevision.current),
+            ("command_line", command),
+            ("configuration", configuration.json),
+            ("estimator", configuration.estimatorLabel),
+            ("normalization", configuration.estimator == .binned
+                ? "ignored by the binned estimator (bins span each dimension's min to max)"
+                : configuration.normalization.rawValue),
+            ("jitter", configuration.jitter.map { "\($0) x each variable's global-linf spread, seed \(configuration.seed)" } ?? "none"),
+            ("units", configuration.units.rawValue),
+            ("input_file", Self.absolute(configuration.input)),
+            ("input_dataset", datasets.map(\.path).joined(separator: ", ")),
+            ("input_shape", datasets.map { $0.shape.map(String.init).joined(separator: "x") }.joined(separator: ", ")),
+            ("input_dtype", datasets.map(\.dtype).joined(separator: ", ")),
+            ("input_layout", configuration.transpose ? "variables x samples" : "samples x variables"),
+            ("input_digest", inputDigest),
+            ("start_time", Self.iso8601(start)),
+            ("end_time", Self.iso8601(end)),
+            ("host", ProcessInfo.processInfo.hostName),
+            ("threads", String(configuration.threads)),
+            ("shard", shard),
+        ]
+        for key in ["SLURM_JOB_ID", "SLURM_ARRAY_JOB_ID", "SLURM_ARRAY_TASK_ID"] {
+            if let value = environment[key] { list.append((key.lowercased(), value)) }
+        }
+        list.append(("history", "\(Self.iso8601(end)): \(command)"))
+        return list
+    }
+
+    /// UTC ISO-8601 with seconds, e.g. `2026-11-29T05:01:02Z`.
+    public static func iso8601(_ date: Date) -> String {
+        let formatter = ISO8601DateFormatter()
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.formatOptions = [.withInternetDateTime]
+        return formatter.string(from: date)
+    }
+
+    static func absolute(_ path: String) -> String {
+        URL(fileURLWithPath: path).standardizedFileURL.path
+    }
+
+    /// Quotes an argument for a POSIX shell when it needs it.
+    static func shellQuoted(_ argument: String) -> String {
+        let safe = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./=:,+@%")
+        if !argument.isEmpty && argument.allSatisfy({ safe.contains($0) }) { return argument }
+        return "'" + argument.replacingOccurrences(of: "'", with: "'\\''") + "'"
+    }
+}
+
+/// The git revision of the source tree this binary was built from, when it can be found.
+enum SourceRevision {
+    /// `MIBATCH_SOURCE_REVISION` if set; else the commit of the checkout containing the
+    /// executable (read from `.git` without running git), `-dirty`-free; else `unknown`.
+    static let current: String = {
+        if let value = ProcessInfo.processInfo.environment["MIBATCH_SOURCE_REVISION"], !value.isEmpty { return value }
+        var directory = URL(fileURLWithPath: CommandLine.arguments.first.flatMap { Self.executablePath($0) } ?? "")
+        for _ in 0..<8 {
+            directory = directory.deletingLastPathComponent()
+            let git = directory.appendingPathComponent(".git")
+            if let head = try? String(contentsOf: git.appendingPathComponent("HEAD"), encoding: .utf8) {
+                let text = head.trimmingCharacters(in: .whitespacesAndNewlines)
+                guard text.hasPrefix("ref: ") else { return text }
+                let ref = String(text.dropFirst(5))
+                if let commit = try? String(contentsOf: git.appendingPathComponent(ref), encoding: .utf8) {
+                    return commit.trimmingCharacters(in: .whitespacesAndNewlines)
+                }
+                if let packed = try? String(contentsOf: git.appendingPathComponent("packed-refs"), encoding: .utf8),
+                   let line = packed.split(separator: "\n").first(where: { $0.hasSuffix(" " + ref) }) {
+                    return String(line.prefix { $0 != " " })
+                }
+                return "unknown"
+            }
+        }
+        return "unknown"
+    }()
+
+    static func executablePath(_ argv0: String) -> String? {
+        (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? argv0
+    }
+}

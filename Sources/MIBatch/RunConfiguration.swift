@@ -1,0 +1,97 @@
+import Foundation
+import MIEstimators
+
+/// Which estimator a run uses.
+public enum EstimatorKind: String, Codable, CaseIterable, Sendable {
+    /// Kraskov–Stögbauer–Grassberger k-nearest-neighbour estimator.
+    case ksg
+    /// Equal-width binning with the plug-in formula.
+    case binned
+}
+
+/// Units of the reported MI values.
+public enum InformationUnit: String, Codable, CaseIterable, Sendable {
+    /// Natural logarithm.
+    case nats
+    /// Base-2 logarithm (nats ÷ ln 2).
+    case bits
+
+    /// Factor converting nats to this unit.
+    public var fromNats: Double { self == .nats ? 1 : 1 / M_LN2 }
+}
+
+/// Everything that determines a run's result, resolved (no implicit defaults left).
+///
+/// Recorded verbatim as JSON in the output's `configuration` attribute; two runs with equal
+/// configurations and equal input digests produce bit-identical matrices.
+public struct RunConfiguration: Codable, Equatable, Sendable {
+    /// Path of the input HDF5 file, as given.
+    public var input: String
+    /// Path of the 2-D dataset inside the input (`nil` when variables are whole datasets).
+    public var dataset: String?
+    /// How variables are formed from the input.
+    public var variables: VariableSource = .columns
+    /// Row-variable patterns of a rectangular run (`--x-vars`); `nil` for all pairs.
+    public var xVariables: [String]? = nil
+    /// Column-variable patterns of a rectangular run (`--y-vars`); `nil` for all pairs.
+    public var yVariables: [String]? = nil
+    /// Path of the output HDF5 file, as given.
+    public var output: String
+    /// Which estimator.
+    public var estimator: EstimatorKind = .ksg
+    /// Number of neighbours for KSG (≥ 1).
+    public var k: Int = 3
+    /// KSG variant: `1`, `2` (default) or `joint` (the seed paper's estimator, for reproduction only).
+    public var ksgAlgorithm: KSGAlgorithm = .ksg2
+    /// Normalization applied to each variable before estimation (binned ignores it).
+    public var normalization: Normalization = .globalLinf
+    /// Bins per dimension for the binned estimator.
+    public var bins: Int = 10
+    /// Bias correction of the binned estimator.
+    public var biasCorrection: Binned.BiasCorrection = .none
+    /// Jitter: seeded noise of this many times each variable's spread (global-linf statistic)
+    /// added before normalization, to break ties; `nil` for none.
+    public var jitter: Double? = nil
+    /// Units of the reported values.
+    public var units: InformationUnit = .nats
+    /// Seed of every random stream (jitter, MINE); streams derive from (seed, variable or pair).
+    public var seed: UInt64 = 0
+    /// Worker threads (≥ 1). Does not affect results.
+    public var threads: Int = 1
+    /// Input stored as variables × samples instead of samples × variables.
+    public var transpose: Bool = false
+    /// 1-D string dataset holding the variable names, if given.
+    public var names: String? = nil
+    /// Replace an existing output.
+    public var force: Bool = false
+
+    /// Creates a configuration with the documented defaults.
+    public init(input: String, dataset: String?, output: String) {
+        self.input = input
+        self.dataset = dataset
+        self.output = output
+    }
+
+    /// The configuration as sorted-key JSON (stable text: same configuration ⇒ same string).
+    public var json: String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let data = (try? encoder.encode(self)) ?? Data()
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    /// Human-readable estimator label, e.g. `KSG-2 (k=3, global-linf)`.
+    public var estimatorLabel: String {
+        switch estimator {
+        case .ksg:
+            let name = ksgAlgorithm == .joint ? "KSG-joint (seed paper)" : "KSG-\(ksgAlgorithm.rawValue)"
+            return "\(name) (k=\(k), \(normalization.rawValue))"
+        case .binned:
+            return "binned (\(bins) bins\(biasCorrection == .none ? "" : ", \(biasCorrection.rawValue)"))"
+        }
+    }
+}
+
+extension KSGAlgorithm: Codable {}
+extension Normalization: Codable {}
+extension Binned.BiasCorrection: Codable {}

@@ -1,0 +1,120 @@
+import Foundation
+
+/// A named half-open range of columns of one dataset, forming one multi-dimensional variable.
+public struct ColumnGroup: Codable, Equatable, Sendable {
+    /// Variable name.
+    public var name: String
+    /// First column (0-based, inclusive).
+    public var lower: Int
+    /// One past the last column.
+    public var upper: Int
+
+    /// Creates a group `name = lower:upper`.
+    public init(name: String, lower: Int, upper: Int) {
+        self.name = name
+        self.lower = lower
+        self.upper = upper
+    }
+}
+
+/// Where variables come from.
+public enum VariableSource: Codable, Equatable, Sendable {
+    /// Every column of the dataset is a scalar variable.
+    case columns
+    /// Named column ranges of the dataset (`--variables X=0:784,T1=784:1040`).
+    case groups([ColumnGroup])
+    /// Each whole 2-D dataset (samples × dimensions) is one variable named by its path (`--var`).
+    case datasets([String])
+
+    /// Parses a `--variables` specification: `NAME=LO:HI` entries separated by commas or
+    /// newlines; `#` starts a comment. If `text` names a readable file, its contents are parsed.
+    ///
+    /// - Throws: `.invalidOption` naming the entry that cannot be parsed.
+    public static func parseGroups(_ text: String) throws(MIBatchError) -> [ColumnGroup] {
+        var spec = text
+        if FileManager.default.fileExists(atPath: text) {
+            guard let contents = try? String(contentsOfFile: text, encoding: .utf8) else {
+                throw .invalidOption("--variables: cannot read \(text)")
+            }
+            spec = contents
+        }
+        var groups: [ColumnGroup] = []
+        for line in spec.split(separator: "\n", omittingEmptySubsequences: false) {
+            let content = line.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
+            for entry in content.split(separator: ",") {
+                let trimmed = entry.trimmingCharacters(in: .whitespaces)
+                if trimmed.isEmpty { continue }
+                let parts = trimmed.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+                let bounds = parts.count == 2 ? parts[1].split(separator: ":").map { Int($0.trimmingCharacters(in: .whitespaces)) } : []
+                guard parts.count == 2, !parts[0].isEmpty, bounds.count == 2, let lower = bounds[0], let upper = bounds[1] else {
+                    throw .invalidOption("--variables: cannot parse '\(trimmed)'; expected NAME=FIRST:END (half-open column range)")
+                }
+                guard lower >= 0, upper > lower else {
+                    throw .invalidOption("--variables: '\(trimmed)' is an empty or reversed range")
+                }
+                groups.append(ColumnGroup(name: parts[0], lower: lower, upper: upper))
+            }
+        }
+        guard !groups.isEmpty else { throw .invalidOption("--variables: no variables in '\(text)'") }
+        var seen: [String: ColumnGroup] = [:]
+        for group in groups {
+            if seen[group.name] != nil { throw .invalidOption("--variables: duplicate variable name '\(group.name)'") }
+            seen[group.name] = group
+        }
+        let sorted = groups.sorted { $0.lower < $1.lower }
+        for (a, b) in zip(sorted, sorted.dropFirst()) where b.lower < a.upper {
+            throw .invalidOption("--variables: '\(a.name)' (\(a.lower):\(a.upper)) and '\(b.name)' (\(b.lower):\(b.upper)) overlap")
+        }
+        return groups
+    }
+}
+
+/// Which pairs a run computes: all pairs of one set, or an X-set × Y-set rectangle.
+public struct PairPlan: Sendable, Equatable {
+    /// Variable indices along the matrix rows (`/var_i`).
+    public var rows: [Int]
+    /// Variable indices along the matrix columns (`/var_j`).
+    public var columns: [Int]
+    /// All pairs of one set: a square, symmetric matrix with a NaN diagonal.
+    public var isSymmetric: Bool
+
+    /// Every unordered pair of `count` variables.
+    public static func allPairs(_ count: Int) -> PairPlan {
+        PairPlan(rows: Array(0..<count), columns: Array(0..<count), isSymmetric: true)
+    }
+
+    /// The (row, column) cells to estimate, in a fixed order: for a symmetric plan only i < j.
+    /// A variable paired with itself is never estimated.
+    public var cells: [(row: Int, column: Int)] {
+        var list: [(Int, Int)] = []
+        for r in rows.indices {
+            for c in columns.indices {
+                if isSymmetric ? c <= r : rows[r] == columns[c] { continue }
+                list.append((r, c))
+            }
+        }
+        return list
+    }
+
+    /// Resolves `--x-vars` / `--y-vars` patterns (comma-separated names or shell globs)
+    /// against `names`, keeping the order of the names list.
+    ///
+    /// - Throws: `.invalidOption` for a pattern that matches nothing.
+    public static func rectangular(x: [String], y: [String], names: [String]) throws(MIBatchError) -> PairPlan {
+        PairPlan(rows: try resolve(x, in: names, option: "--x-vars"),
+                 columns: try resolve(y, in: names, option: "--y-vars"), isSymmetric: false)
+    }
+
+    static func resolve(_ patterns: [String], in names: [String], option: String) throws(MIBatchError) -> [Int] {
+        var chosen = [Bool](repeating: false, count: names.count)
+        for pattern in patterns.flatMap({ $0.split(separator: ",").map(String.init) }) {
+            let matches = names.indices.filter { fnmatch(pattern, names[$0], 0) == 0 }
+            guard !matches.isEmpty else {
+                let known = names.prefix(8).joined(separator: ", ") + (names.count > 8 ? ", ..." : "")
+                throw .invalidOption("\(option): '\(pattern)' matches no variable (variables: \(known))")
+            }
+            for index in matches { chosen[index] = true }
+        }
+        return names.indices.filter { chosen[$0] }
+    }
+}

@@ -1,0 +1,35 @@
+/// Why an estimate (or a normalization) could not be computed for a variable or a pair.
+///
+/// Each case is confined to the variables or pair involved: callers record the pair as
+/// failed and continue. `description` says what to change.
+public enum EstimationError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// The variable's spread statistic is 0 or not finite, so it cannot be normalized
+    /// (a constant variable; for `local`, a constant column; for `robust`, a variable in
+    /// which at least half the samples sit at the median).
+    case constantVariable
+    /// Fewer samples than the estimator needs: `count` samples, at least `required` needed
+    /// (KSG needs n ≥ k + 1; binned needs n ≥ 1).
+    case tooFewSamples(count: Int, required: Int)
+    /// The two variables (or a variable and its declared shape) do not match; the payload
+    /// says how.
+    case dimensionMismatch(String)
+    /// The data contain `count` NaN or infinite values; estimators are defined for finite
+    /// data only.
+    case nonFiniteValues(count: Int)
+
+    /// A message a user can act on.
+    public var description: String {
+        switch self {
+        case .constantVariable:
+            return "variable has zero spread (constant, or for 'robust' at least half of its samples "
+                + "equal the median) and cannot be normalized; drop it, or use another normalization"
+        case .tooFewSamples(let count, let required):
+            return "too few samples: \(count) available, at least \(required) required "
+                + "(for KSG, use a smaller k or more samples)"
+        case .dimensionMismatch(let what):
+            return "shape mismatch: \(what)"
+        case .nonFiniteValues(let count):
+            return "\(count) value(s) are NaN or infinite; remove or impute them before estimating MI"
+        }
+    }
+}

@@ -1,0 +1,158 @@
+/// Which KSG variant to compute (design.md §3). Raw values are the CLI spellings.
+public enum KSGAlgorithm: String, CaseIterable, Sendable {
+    /// Kraskov 2004 eq. 8: strict marginal counts within the joint k-NN radius ε_i;
+    /// Î = ψ(k) + ψ(n) − ⟨ψ(n_x + 1) + ψ(n_y + 1)⟩.
+    case ksg1 = "1"
+    /// Kraskov 2004 eq. 9: non-strict marginal counts within ε_x(i), ε_y(i), the largest
+    /// marginal distances among the k joint neighbours; Î = ψ(k) − 1/k + ψ(n) − ⟨ψ(n_x) + ψ(n_y)⟩.
+    case ksg2 = "2"
+    /// The seed paper's eq. 1–2, for reproduction only: non-strict marginal counts within
+    /// the *joint* radius ε_i; Î = ψ(k) − 1/k + ψ(n) − ⟨ψ(n_x) + ψ(n_y)⟩. Strongly biased
+    /// (≈ −1/k for independent data); never a default.
+    case joint
+}
+
+/// The Kraskov–Stögbauer–Grassberger k-nearest-neighbour MI estimator, in nats.
+///
+/// Distances are max-norm within a variable; the joint distance is the max of the two
+/// variables' distances. All comparisons compare computed distances exactly (no epsilon),
+/// so Î(αX; αT) = Î(X; T) bit-for-bit for α a power of two (and whenever scaling is exact).
+///
+/// **Ties** (duplicated or rounded values) give a defined result independent of sample
+/// order: ε_i is the k-th smallest of the n − 1 distances (repeats counted). KSG-1 with
+/// ε_i = 0 (more than k exact joint duplicates of sample i) has n_x = n_y = 0, i.e. the
+/// term ψ(1). For KSG-2, when the k-th joint distance is tied, the neighbour set is *all*
+/// j ≠ i with joint distance ≤ ε_i, and ε_x(i), ε_y(i) are the max marginal distances over
+/// that set. The joint variant needs no tie rule (it only uses ε_i).
+///
+/// **Summation**: per-sample terms are accumulated as an integer histogram of digamma
+/// arguments, then Σ ψ(m)·h[m] in increasing m. The result is therefore bit-identical
+/// under any permutation of the samples and under swapping X and Y.
+///
+/// - Complexity: see ``estimate(_:_:)``.
+public struct KSG: Sendable {
+    /// Number of neighbours k ≥ 1.
+    public let k: Int
+    /// The variant computed.
+    public let algorithm: KSGAlgorithm
+
+    /// - Precondition: `k >= 1`.
+    public init(k: Int, algorithm: KSGAlgorithm) {
+        precondition(k >= 1, "KSG: k must be >= 1 (got \(k))")
+        self.k = k
+        self.algorithm = algorithm
+    }
+
+    /// Per-variable search structures, computed once and shared by every pair (and every
+    /// KSG configuration: they do not depend on k or the algorithm). Immutable; safe to
+    /// share across threads.
+    public final class Prepared: Sendable {
+        /// Number of samples n.
+        public let count: Int
+        /// Dimensions d of the variable.
+        public let dimension: Int
+        /// Number of NaN/∞ values (estimates involving this variable throw if > 0).
+        public let nonFiniteCount: Int
+        let values: [Double]
+        /// d == 1: values ascending (ties by sample index) and each sample's position in it.
+        let sorted: [Double]
+        let rank: [Int32]
+        /// d > 1: k-d tree for marginal range counts.
+        let tree: _KDTree?
+
+        init(_ v: VariableData) {
+            precondition(v.count < (1 << 30), "KSG: at most 2^30 samples")
+            precondition(v.values.count == v.count * v.dimension, "KSG: inconsistent VariableData")
+            count = v.count
+            dimension = v.dimension
+            values = v.values
+            let bad = v.values.reduce(0) { $0 + ($1.isFinite ? 0 : 1) }
+            nonFiniteCount = bad
+            if v.dimension == 1 && bad == 0 {
+                let vals = v.values
+                var order = Array(0..<v.count)
+                order.sort { vals[$0] < vals[$1] || (vals[$0] == vals[$1] && $0 < $1) }
+                sorted = order.map { vals[$0] }
+                var r = [Int32](repeating: 0, count: v.count)
+                for (pos, i) in order.enumerated() { r[i] = Int32(pos) }
+                rank = r
+                tree = nil
+            } else {
+                sorted = []
+                rank = []
+                tree = (v.dimension > 1 && bad == 0 && v.count > 0)
+                    ? v.values.withUnsafeBufferPointer { _KDTree(values: $0, count: v.count, dim: v.dimension) }
+                    : nil
+            }
+        }
+
+        func withUnsafeParts<R>(
+            _ body: (UnsafePointer<Double>, UnsafePointer<Double>?, UnsafePointer<Int32>?, _KDView?) -> R
+        ) -> R {
+            values.withUnsafeBufferPointer { vals in
+                sorted.withUnsafeBufferPointer { s in
+                    rank.withUnsafeBufferPointer { r in
+                        if let tree {
+                            return tree.withView { body(vals.baseAddress!, nil, nil, $0) }
+                        }
+                        return body(vals.baseAddress!, s.baseAddress, r.baseAddress, nil)
+                    }
+                }
+            }
+        }
+    }
+
+    /// Builds the per-variable structures. `v` should already be normalized.
+    ///
+    /// - Complexity: O(n log n) for d = 1 (sort); O(n·d·log n) for d > 1 (k-d tree).
+    public func prepare(_ v: VariableData) -> Prepared { Prepared(v) }
+
+    /// Î(X; Y) in nats.
+    ///
+    /// - Throws: ``EstimationError/dimensionMismatch(_:)`` if the sample counts differ;
+    ///   ``EstimationError/tooFewSamples(count:required:)`` if n ≤ k;
+    ///   ``EstimationError/nonFiniteValues(count:)`` if either variable holds NaN/∞.
+    /// - Complexity: scalar pairs: O(n log n) expected (rank grid for the joint k-NN,
+    ///   binary search for marginal counts); otherwise a per-pair k-d tree, O(n log n)
+    ///   expected for fixed dimension. Allocates O(n) scratch per call, nothing per sample.
+    public func estimate(_ x: Prepared, _ y: Prepared) throws(EstimationError) -> Double {
+        guard x.count == y.count else {
+            throw .dimensionMismatch(
+                "the two variables have different sample counts (\(x.count) vs \(y.count)); MI needs paired samples")
+        }
+        let n = x.count
+        guard n > k else { throw .tooFewSamples(count: n, required: k + 1) }
+        let bad = x.nonFiniteCount + y.nonFiniteCount
+        guard bad == 0 else { throw .nonFiniteValues(count: bad) }
+
+        var hist = [Int32](repeating: 0, count: n + 1)
+        hist.withUnsafeMutableBufferPointer { h in
+            if x.dimension == 1 && y.dimension == 1 {
+                x.withUnsafeParts { xv, xs, xr, _ in
+                    y.withUnsafeParts { yv, ys, yr, _ in
+                        _ksgScalarHistogram(
+                            n: n, k: k, algorithm: algorithm, xs: xs!, xr: xr!, ys: ys!, yr: yr!,
+                            xv: xv, yv: yv, hist: h.baseAddress!)
+                    }
+                }
+            } else {
+                _ksgTreeHistogram(x: x, y: y, k: k, algorithm: algorithm, hist: h.baseAddress!)
+            }
+        }
+        let psi = Digamma.table(upTo: n)
+        var sum = 0.0
+        for m in 1...n where hist[m] != 0 { sum += psi[m] * Double(hist[m]) }
+        let mean = sum / Double(n)
+        switch algorithm {
+        case .ksg1: return psi[k] + psi[n] - mean
+        case .ksg2, .joint: return psi[k] - 1.0 / Double(k) + psi[n] - mean
+        }
+    }
+
+    /// Convenience: `estimate(prepare(x), prepare(y))`.
+    ///
+    /// - Complexity: as ``prepare(_:)`` twice plus ``estimate(_:_:)``.
+    public func estimate(_ x: VariableData, _ y: VariableData) throws(EstimationError) -> Double {
+        try estimate(prepare(x), prepare(y))
+    }
+}

@@ -1,0 +1,17 @@
+import ArgumentParser
+
+/// The `mibatch` command: mutual-information matrices from HDF5 data.
+@main
+struct MIBatchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "mibatch",
+        abstract: "Compute mutual-information matrices from HDF5 datasets.",
+        discussion: """
+            Reads a 2-D dataset (samples × variables), estimates the mutual information of every \
+            pair of variables with a scale-invariant estimator, and writes the matrix with its \
+            provenance to a new HDF5 file. See mibatch(1).
+            """,
+        version: "0.1.0",
+        subcommands: [Run.self, Inspect.self]
+    )
+}

@@ -1,0 +1,132 @@
+import ArgumentParser
+import Foundation
+import MIBatch
+import MIEstimators
+
+extension KSGAlgorithm: ExpressibleByArgument {}
+extension Normalization: ExpressibleByArgument {}
+extension InformationUnit: ExpressibleByArgument {}
+extension EstimatorKind: ExpressibleByArgument {}
+extension Binned.BiasCorrection: ExpressibleByArgument {}
+
+/// `mibatch run`: compute one MI matrix.
+struct Run: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Compute the MI matrix of all pairs of variables of a dataset.",
+        discussion: "Exit status: 0 success, 3 written with failed pairs, 64 usage, 65 bad data, 66 missing input, 73 cannot create output, 74 I/O error."
+    )
+
+    @Argument(help: "Input HDF5 file (opened read-only).")
+    var input: String
+
+    @Option(help: "Path of the 2-D dataset inside INPUT (samples × variables); each column is a variable unless --variables groups them.")
+    var dataset: String?
+
+    @Option(help: ArgumentHelp("Group columns of --dataset into named variables: NAME=FIRST:END,... (half-open), or a file of such lines.",
+                               valueName: "SPEC"))
+    var variables: String?
+
+    @Option(name: .customLong("var"), help: ArgumentHelp("A whole 1-D or 2-D dataset (samples × dimensions) as one variable, named by its path. Repeatable; replaces --dataset.", valueName: "PATH"))
+    var wholeDatasets: [String] = []
+
+    @Option(name: .customLong("x-vars"), help: ArgumentHelp("Rectangular run: the row variables (names or shell globs, comma-separated or repeated). Needs --y-vars.", valueName: "NAMES"))
+    var xVariables: [String] = []
+
+    @Option(name: .customLong("y-vars"), help: ArgumentHelp("Rectangular run: the column variables. Needs --x-vars.", valueName: "NAMES"))
+    var yVariables: [String] = []
+
+    @Option(help: "Estimator: ksg (k-nearest neighbours) or binned (equal-width bins, plug-in).")
+    var estimator: EstimatorKind = .ksg
+
+    @Option(help: "Bins per dimension for --estimator binned (at least 2).")
+    var bins: Int = 10
+
+    @Option(name: .customLong("bias-correction"), help: "Bias correction for --estimator binned: none or miller-madow.")
+    var biasCorrection: Binned.BiasCorrection = .none
+
+    @Option(help: ArgumentHelp("Add seeded noise of SCALE × each variable's spread (its global-linf statistic) before normalization, to break ties. Off by default.", valueName: "SCALE"))
+    var jitter: Double?
+
+    @Option(name: [.short, .customLong("output")], help: "Output HDF5 file (written atomically).")
+    var output: String
+
+    @Option(help: "Number of nearest neighbours for KSG.")
+    var k: Int = 3
+
+    @Option(name: .customLong("ksg-algorithm"),
+            help: "KSG variant: 1 or 2 (Kraskov 2004, eq. 8 and 9), or joint (the seed paper's estimator; reproduction only, strongly biased).")
+    var ksgAlgorithm: KSGAlgorithm = .ksg2
+
+    @Option(help: "Per-variable normalization: \(Normalization.allCases.map(\.rawValue).joined(separator: ", ")).")
+    var normalization: Normalization = .globalLinf
+
+    @Option(help: "Units of the results: nats or bits.")
+    var units: InformationUnit = .nats
+
+    @Option(help: "Worker threads (default: all cores). Results do not depend on it.")
+    var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+
+    @Flag(help: "The dataset is stored variables × samples.")
+    var transpose = false
+
+    @Option(help: "1-D string dataset of variable names (default: the dataset's 'names' attribute, else v0, v1, ...).")
+    var names: String?
+
+    @Flag(help: "Replace OUTPUT if it exists.")
+    var force = false
+
+    @Option(help: "Seed of every random stream.")
+    var seed: UInt64 = 0
+
+    @Flag(help: "Print nothing but errors.")
+    var quiet = false
+
+    func validate() throws {
+        guard k >= 1 else { throw ValidationError("--k must be at least 1 (got \(k))") }
+        guard threads >= 1 else { throw ValidationError("--threads must be at least 1 (got \(threads))") }
+        guard bins >= 2 else { throw ValidationError("--bins must be at least 2 (got \(bins))") }
+        if let jitter { guard jitter >= 0, jitter.isFinite else { throw ValidationError("--jitter must be a finite number ≥ 0") } }
+        if wholeDatasets.isEmpty {
+            guard dataset != nil else { throw ValidationError("Give --dataset PATH (columns as variables) or --var PATH (whole datasets).") }
+        } else {
+            guard dataset == nil, variables == nil else { throw ValidationError("--var cannot be combined with --dataset or --variables.") }
+        }
+        guard xVariables.isEmpty == yVariables.isEmpty else { throw ValidationError("--x-vars and --y-vars go together.") }
+    }
+
+    func run() throws {
+        var configuration = RunConfiguration(input: input, dataset: dataset, output: output)
+        configuration.k = k
+        configuration.estimator = estimator
+        configuration.bins = bins
+        configuration.biasCorrection = biasCorrection
+        configuration.jitter = jitter
+        if !xVariables.isEmpty {
+            configuration.xVariables = xVariables
+            configuration.yVariables = yVariables
+        }
+        configuration.ksgAlgorithm = ksgAlgorithm
+        configuration.normalization = normalization
+        configuration.units = units
+        configuration.threads = threads
+        configuration.transpose = transpose
+        configuration.names = names
+        configuration.force = force
+        configuration.seed = seed
+        do {
+            if !wholeDatasets.isEmpty {
+                configuration.variables = .datasets(wholeDatasets)
+            } else if let variables {
+                configuration.variables = .groups(try VariableSource.parseGroups(variables))
+            }
+            let summary = try Job.run(configuration, commandLine: CommandLine.arguments) { warning in
+                FileHandle.standardError.write(Data("mibatch: warning: \(warning)\n".utf8))
+            }
+            if !quiet { print(summary.text) }
+            if summary.failedPairs > 0 { throw ExitCode(ExitStatus.completedWithFailures) }
+        } catch let error as MIBatchError {
+            FileHandle.standardError.write(Data("mibatch: error: \(error)\n".utf8))
+            throw ExitCode(error.exitStatus)
+        }
+    }
+}

@@ -1,0 +1,75 @@
+import Foundation
+import Testing
+
+/// Reads an output with Python's h5py, the way users do (set up by `.ci/setup`).
+@Suite struct PythonReaderTests {
+    @Test func h5pyReadsMatrixNamesDimensionScalesAndAttributes() throws {
+        let dir = makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let input = dir.appendingPathComponent("in.h5").path
+        let output = dir.appendingPathComponent("out.h5").path
+        try writeCorrelatedPairs(to: input, samples: 500, rhos: [0.9, 0.0], seed: 5)
+        let run = try runMibatch(["run", input, "--dataset", "/data", "-o", output, "--units", "bits"])
+        #expect(run.status == 0, "stderr: \(run.stderr)")
+        let script = """
+            import json, math, sys
+            import h5py, numpy as np
+            with h5py.File(sys.argv[1], "r") as f:
+                mi = f["mi"][...]
+                status = f["status"][...]
+                names = [s.decode() for s in f["var_i"][...]]
+                dims = [[d.label, [s.name for s in d.values()]] for d in f["mi"].dims]
+                attrs = {k: (v.decode() if isinstance(v, bytes) else str(v)) for k, v in f.attrs.items()}
+                print(json.dumps({
+                    "shape": list(mi.shape),
+                    "symmetric": bool(np.array_equal(mi, mi.T, equal_nan=True)),
+                    "diag_nan": bool(np.isnan(np.diag(mi)).all()),
+                    "mi01": float(mi[0, 1]), "mi23": float(mi[2, 3]),
+                    "status": status.tolist(), "names": names, "dims": dims,
+                    "units": f["mi"].attrs["units"].decode(), "attrs": attrs,
+                    "status_dtype": str(status.dtype), "mi_dtype": str(mi.dtype),
+                }))
+            """
+        let result = try runProcess("/usr/bin/env", ["python3", "-c", script, output])
+        #expect(result.status == 0, "python3 with h5py failed (run .ci/setup): \(result.stderr)")
+        guard result.status == 0,
+              let json = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any] else { return }
+        #expect(json["shape"] as? [Int] == [4, 4])
+        #expect(json["symmetric"] as? Bool == true)
+        #expect(json["diag_nan"] as? Bool == true)
+        #expect(json["mi_dtype"] as? String == "float64")
+        #expect(json["status_dtype"] as? String == "uint8")
+        #expect(json["names"] as? [String] == ["v0", "v1", "v2", "v3"])
+        #expect(json["units"] as? String == "bits")
+        let truthBits = -0.5 * log(1 - 0.81) / log(2.0)
+        #expect(abs((json["mi01"] as? Double ?? .nan) - truthBits) < 0.15)
+        #expect(abs(json["mi23"] as? Double ?? .nan) < 0.08)
+        let dims = json["dims"] as? [[Any]]
+        #expect((dims?[0][1] as? [String]) == ["/var_i"])
+        #expect((dims?[1][1] as? [String]) == ["/var_j"])
+        let attrs = json["attrs"] as? [String: String]
+        #expect(attrs?["tool"] == "mibatch")
+        #expect(attrs?["units"] == "bits")
+        #expect(attrs?["history"]?.contains("mibatch run") == true || attrs?["history"]?.contains("run ") == true)
+    }
+
+    @Test func inspectListsDatasetsAndProvenance() throws {
+        let dir = makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let input = dir.appendingPathComponent("in.h5").path
+        let output = dir.appendingPathComponent("out.h5").path
+        try writeCorrelatedPairs(to: input, samples: 100, rhos: [0.5, 0.1], seed: 9)
+        #expect(try runMibatch(["run", input, "--dataset", "/data", "-o", output]).status == 0)
+        let result = try runMibatch(["inspect", output])
+        #expect(result.status == 0, "stderr: \(result.stderr)")
+        for text in ["/mi  (4, 4)  float64  chunks (4, 4), shuffle + deflate(4)", "/status  (4, 4)  uint8",
+                     "/var_i  (4)", "input_digest: sha256:", "configuration: {", "status: 12 computed, 0 failed"] {
+            #expect(result.stdout.contains(text), "'\(text)' missing from:\n\(result.stdout)")
+        }
+        let plain = try runMibatch(["inspect", input])
+        #expect(plain.stdout.contains("/data  (100, 4)  float64  contiguous, no filters"))
+        #expect(!plain.stdout.contains("mibatch provenance"))
+        let missing = try runMibatch(["inspect", dir.appendingPathComponent("none.h5").path])
+        #expect(missing.status == 66)
+    }
+}

@@ -1,0 +1,101 @@
+import Foundation
+import HDF5
+import Testing
+
+/// Result of running the built `mibatch` binary.
+struct ProcessResult {
+    var status: Int32
+    var stdout: String
+    var stderr: String
+}
+
+/// The repository root (for `samples/`).
+let repositoryRoot: URL = URL(fileURLWithPath: #filePath)
+    .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+/// The `mibatch` executable built alongside this test bundle.
+let mibatchExecutable: URL = {
+    let me = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+    var directory = URL(fileURLWithPath: me).deletingLastPathComponent()
+    // The test bundle may be a directory (…/mibatchPackageTests.xctest/...) on some layouts.
+    for _ in 0..<4 {
+        let candidate = directory.appendingPathComponent("mibatch")
+        if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
+        directory = directory.deletingLastPathComponent()
+    }
+    return URL(fileURLWithPath: me).deletingLastPathComponent().appendingPathComponent("mibatch")
+}()
+
+/// Runs `mibatch` with `arguments` and waits for it.
+func runMibatch(_ arguments: [String], environment: [String: String] = [:]) throws -> ProcessResult {
+    try runProcess(mibatchExecutable.path, arguments, environment: environment)
+}
+
+/// Runs an executable and captures its output.
+func runProcess(_ executable: String, _ arguments: [String], environment: [String: String] = [:]) throws -> ProcessResult {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: executable)
+    process.arguments = arguments
+    process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+    let out = Pipe(), err = Pipe()
+    process.standardOutput = out
+    process.standardError = err
+    try process.run()
+    // Read both pipes concurrently so a chatty process cannot block on a full pipe.
+    nonisolated(unsafe) var errData = Data()
+    let reader = Thread { errData = err.fileHandleForReading.readDataToEndOfFile() }
+    reader.start()
+    let outData = out.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    while !reader.isFinished { usleep(1000) }
+    return ProcessResult(status: process.terminationStatus,
+                         stdout: String(decoding: outData, as: UTF8.self),
+                         stderr: String(decoding: errData, as: UTF8.self))
+}
+
+/// A fresh temporary directory, removed by the caller.
+func makeTemporaryDirectory() -> URL {
+    let url = FileManager.default.temporaryDirectory.appendingPathComponent("mibatch-e2e-\(UUID().uuidString)")
+    try! FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    return url
+}
+
+/// Deterministic standard normal generator for test data (SplitMix64 + Box–Muller).
+struct TestRandom {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func nextUInt64() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+    mutating func uniform() -> Double { Double(nextUInt64() >> 11) * 0x1p-53 }
+    mutating func normal() -> Double {
+        let u = max(uniform(), 0x1p-60), v = uniform()
+        return (-2 * log(u)).squareRoot() * cos(2 * .pi * v)
+    }
+}
+
+/// Writes a samples × variables float64 dataset `/data` of `columns` correlated pairs.
+/// Column 2m and 2m+1 have correlation `rhos[m]`; returns the row-major values.
+@discardableResult
+func writeCorrelatedPairs(to path: String, samples: Int, rhos: [Double], seed: UInt64,
+                          type: StorageType = .float64, scale: Double = 1) throws -> [Double] {
+    var random = TestRandom(seed: seed)
+    let columns = 2 * rhos.count
+    var values = [Double](repeating: 0, count: samples * columns)
+    let isInteger = type != .float64 && type != .float32
+    for (m, rho) in rhos.enumerated() {
+        for i in 0..<samples {
+            let a = random.normal()
+            let b = rho * a + (1 - rho * rho).squareRoot() * random.normal()
+            values[i * columns + 2 * m] = isInteger ? (a * scale).rounded() : a * scale
+            values[i * columns + 2 * m + 1] = isInteger ? (b * scale).rounded() : b * scale
+        }
+    }
+    let file = try File.create(path, overwrite: true)
+    try file.createDataset("/data", type: type, shape: [samples, columns]).write(values)
+    return values
+}
