@@ -22,11 +22,12 @@ public struct Provenance: Sendable {
     public var environment: [String: String] = ProcessInfo.processInfo.environment
 
     /// Creates a provenance record.
-    public init(commandLine: [String], configuration: RunConfiguration, input: LoadedInput, start: Date, end: Date) {
+    public init(commandLine: [String], configuration: RunConfiguration, datasets: [DatasetDescription],
+                digest: String, start: Date, end: Date) {
         self.commandLine = commandLine
         self.configuration = configuration
-        self.datasets = input.datasets
-        self.inputDigest = input.digest
+        self.datasets = datasets
+        self.inputDigest = digest
         self.start = start
         self.end = end
     }

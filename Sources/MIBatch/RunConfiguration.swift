@@ -64,6 +64,12 @@ public struct RunConfiguration: Codable, Equatable, Sendable {
     public var names: String? = nil
     /// Replace an existing output.
     public var force: Bool = false
+    /// Memory budget in bytes (`nil`: ``MemorySize/defaultBudget``). Never changes results.
+    public var memory: Int? = nil
+    /// Seconds between progress lines when stderr is not a terminal.
+    public var progressInterval: Double = 30
+    /// Print nothing but warnings and errors.
+    public var quiet: Bool = false
 
     /// Creates a configuration with the documented defaults.
     public init(input: String, dataset: String?, output: String) {

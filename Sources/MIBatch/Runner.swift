@@ -26,23 +26,110 @@ public struct MIMatrix: Sendable {
     public subscript(i: Int, j: Int) -> Double { values[i * columnNames.count + j] }
 }
 
+/// One variable of an in-memory input: its name and its samples.
+public struct InputVariable: Sendable {
+    /// Name used for `/var_i`, `/var_j`.
+    public var name: String
+    /// n samples × d dimensions.
+    public var data: VariableData
+
+    /// Creates a variable.
+    public init(name: String, data: VariableData) {
+        self.name = name
+        self.data = data
+    }
+}
+
 /// The outcome of computing a matrix: the matrix plus what went wrong where.
 public struct RunResult: Sendable {
     /// The matrix.
     public var matrix: MIMatrix
-    /// Pairs computed.
+    /// Cells computed and failed in this run.
     public var computedPairs: Int
-    /// Pairs marked failed.
     public var failedPairs: Int
     /// One line per problem a user should know about (each names the variable or pair).
     public var warnings: [String]
 }
 
-/// Prepares variables once and estimates every planned pair on a pool of threads.
+/// Writes one cell's estimate into shared result buffers; used by every worker thread.
+///
+/// Each cell touches only its own slots (and its mirror for a symmetric plan), so results
+/// never depend on which thread computed them or when.
+struct CellKernel: Sendable {
+    let estimator: PairEstimator
+    let scale: Double
+    let pairs: PairPlan
+    let cells: [(row: Int, column: Int)]
+    let values: SharedBuffer<Double>
+    let status: SharedBuffer<UInt8>
+    let reasons: SharedBuffer<String?>
+
+    init(configuration: RunConfiguration, pairs: PairPlan, cells: [(row: Int, column: Int)]) {
+        estimator = PairEstimator(configuration)
+        scale = configuration.units.fromNats
+        self.pairs = pairs
+        self.cells = cells
+        let size = pairs.rows.count * pairs.columns.count
+        values = SharedBuffer(repeating: .nan, count: size)
+        status = SharedBuffer(repeating: PairStatus.notComputed.rawValue, count: size)
+        reasons = SharedBuffer(repeating: nil, count: cells.count)
+    }
+
+    /// Estimates cell `index` from the prepared row and column variables.
+    func run(_ index: Int, _ x: PreparedVariable?, _ y: PreparedVariable?) {
+        let (r, c) = cells[index]
+        var value = Double.nan
+        var code = PairStatus.failed
+        if case let .ready(a)? = x, case let .ready(b)? = y {
+            do {
+                value = try estimator.estimate(a, b) * scale
+                if value.isNaN { reasons[index] = "estimate is NaN" } else { code = .computed }
+            } catch {
+                reasons[index] = "\(error)"
+                value = .nan
+            }
+        }
+        store(index, value: value, status: code.rawValue)
+    }
+
+    /// Stores a value (also used when resuming from a checkpoint).
+    func store(_ index: Int, value: Double, status code: UInt8) {
+        let (r, c) = cells[index]
+        let width = pairs.columns.count
+        values[r * width + c] = value
+        status[r * width + c] = code
+        if pairs.isSymmetric {
+            values[c * width + r] = value
+            status[c * width + r] = code
+        }
+    }
+
+    /// Counts and describes the failed cells among `indices` (one warning per distinct reason).
+    func failures(among indices: [Int], names: (Int) -> String) -> (count: Int, warnings: [String]) {
+        var count = 0
+        var warnings: [String] = []
+        var reported = Set<String>()
+        let width = pairs.columns.count
+        for index in indices where status[cells[index].row * width + cells[index].column] == PairStatus.failed.rawValue {
+            count += 1
+            guard let reason = reasons[index], reported.insert(reason).inserted else { continue }
+            warnings.append("pair ('\(names(pairs.rows[cells[index].row]))', '\(names(pairs.columns[cells[index].column]))'): \(reason)")
+        }
+        return (count, warnings)
+    }
+
+    /// The matrix with the given axis names.
+    func matrix(names: [String]) -> MIMatrix {
+        MIMatrix(rowNames: pairs.rows.map { names[$0] }, columnNames: pairs.columns.map { names[$0] },
+                 values: values.array, status: status.array)
+    }
+}
+
+/// Computes matrices from variables already in memory (no HDF5): the library entry point
+/// and the engine's reference in tests.
 public enum Runner {
-    /// The pair plan of `configuration` over `input`: all pairs, or X-set × Y-set.
-    public static func plan(_ input: LoadedInput, configuration: RunConfiguration) throws(MIBatchError) -> PairPlan {
-        let names = input.variables.map(\.name)
+    /// The pair plan of `configuration` over variables named `names`: all pairs, or X × Y.
+    public static func plan(names: [String], configuration: RunConfiguration) throws(MIBatchError) -> PairPlan {
         switch (configuration.xVariables, configuration.yVariables) {
         case (nil, nil): return .allPairs(names.count)
         case let (x?, y?): return try .rectangular(x: x, y: y, names: names)
@@ -50,76 +137,48 @@ public enum Runner {
         }
     }
 
-    /// Computes the matrix of `plan` over `input` under `configuration`.
+    /// Computes every cell of `plan` over `variables`; bit-identical for any `threads`.
     ///
-    /// Per-variable work (jitter, normalization, sorting, search structures) runs once per
-    /// variable; pairs then run in parallel. The result is bit-identical for any `threads`.
     /// - Complexity: one preparation per variable in the plan plus one estimate per cell.
-    public static func compute(_ input: LoadedInput, plan: PairPlan, configuration: RunConfiguration) -> RunResult {
-        let estimator = PairEstimator(configuration)
-        let used = Set(plan.rows + plan.columns).sorted()
-        let prepared = prepareAll(input.variables, indices: used, estimator: estimator, configuration: configuration)
-        var warnings: [String] = []
-        for index in used {
-            if case let .failed(reason)? = prepared[index] {
-                warnings.append("variable '\(input.variables[index].name)': \(reason); its pairs are NaN with status 2")
-            }
-        }
-
+    public static func compute(_ variables: [InputVariable], plan: PairPlan, configuration: RunConfiguration) -> RunResult {
         let cells = plan.cells
-        let width = plan.columns.count
-        let values = SharedBuffer<Double>(repeating: .nan, count: plan.rows.count * width)
-        let status = SharedBuffer<UInt8>(repeating: PairStatus.notComputed.rawValue, count: plan.rows.count * width)
-        let reasons = SharedBuffer<String?>(repeating: nil, count: cells.count)
-        let scale = configuration.units.fromNats
+        let kernel = CellKernel(configuration: configuration, pairs: plan, cells: cells)
+        let used = Set(plan.rows + plan.columns).sorted()
+        let prepared = Preparation.prepare(used, data: { variables[$0].data }, count: variables.count,
+                                           estimator: kernel.estimator, configuration: configuration)
+        var warnings = Preparation.warnings(used, prepared: prepared) { variables[$0].name }
         WorkerPool.run(threads: configuration.threads, count: cells.count) { index in
-            let (r, c) = cells[index]
-            var value = Double.nan
-            var code = PairStatus.failed
-            if case let .ready(x)? = prepared[plan.rows[r]], case let .ready(y)? = prepared[plan.columns[c]] {
-                do {
-                    value = try estimator.estimate(x, y) * scale
-                    if value.isNaN { reasons[index] = "estimate is NaN" } else { code = .computed }
-                } catch {
-                    reasons[index] = "\(error)"
-                    value = .nan
-                }
-            }
-            values[r * width + c] = value
-            status[r * width + c] = code.rawValue
-            if plan.isSymmetric {
-                values[c * width + r] = value
-                status[c * width + r] = code.rawValue
-            }
+            kernel.run(index, prepared[plan.rows[cells[index].row]], prepared[plan.columns[cells[index].column]])
         }
-        let statusArray = status.array
-        var failed = 0
-        var reported = Set<String>()
-        for (index, cell) in cells.enumerated() where statusArray[cell.row * width + cell.column] == PairStatus.failed.rawValue {
-            failed += 1
-            guard let reason = reasons[index], reported.insert(reason).inserted else { continue }
-            let a = input.variables[plan.rows[cell.row]].name, b = input.variables[plan.columns[cell.column]].name
-            warnings.append("pair ('\(a)', '\(b)'): \(reason)")
-        }
-        let matrix = MIMatrix(rowNames: plan.rows.map { input.variables[$0].name },
-                              columnNames: plan.columns.map { input.variables[$0].name },
-                              values: values.array, status: statusArray)
-        return RunResult(matrix: matrix, computedPairs: cells.count - failed, failedPairs: failed, warnings: warnings)
+        let failed = kernel.failures(among: Array(cells.indices)) { variables[$0].name }
+        warnings += failed.warnings
+        return RunResult(matrix: kernel.matrix(names: variables.map(\.name)), computedPairs: cells.count - failed.count,
+                         failedPairs: failed.count, warnings: warnings)
     }
+}
 
-    /// Jitters, normalizes and prepares the variables at `indices` (in parallel; each
-    /// independent of the others). Other slots stay `nil`.
-    static func prepareAll(_ variables: [InputVariable], indices: [Int], estimator: PairEstimator,
-                           configuration: RunConfiguration) -> [PreparedVariable?] {
-        let slots = SharedBuffer<PreparedVariable?>(repeating: nil, count: variables.count)
+/// Per-variable preparation: jitter, normalization, estimator structures.
+enum Preparation {
+    /// Prepares the variables at `indices` in parallel; other slots stay `nil`.
+    static func prepare(_ indices: [Int], data: @escaping @Sendable (Int) -> VariableData, count: Int,
+                        estimator: PairEstimator, configuration: RunConfiguration) -> [PreparedVariable?] {
+        let slots = SharedBuffer<PreparedVariable?>(repeating: nil, count: count)
         WorkerPool.run(threads: configuration.threads, count: indices.count) { position in
             let index = indices[position]
-            var data = variables[index].data
+            var values = data(index)
             if let jitter = configuration.jitter, jitter > 0 {
-                data = data.jittered(scale: jitter, seed: configuration.seed, variableIndex: UInt64(index))
+                values = values.jittered(scale: jitter, seed: configuration.seed, variableIndex: UInt64(index))
             }
-            slots[index] = estimator.prepare(data)
+            slots[index] = estimator.prepare(values)
         }
         return slots.array
+    }
+
+    /// One warning per variable that could not be prepared.
+    static func warnings(_ indices: [Int], prepared: [PreparedVariable?], name: (Int) -> String) -> [String] {
+        indices.compactMap { index in
+            guard case let .failed(reason)? = prepared[index] else { return nil }
+            return "variable '\(name(index))': \(reason); its pairs are NaN with status 2"
+        }
     }
 }

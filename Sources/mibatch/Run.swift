@@ -16,6 +16,25 @@ struct Run: ParsableCommand {
         discussion: "Exit status: 0 success, 3 written with failed pairs, 64 usage, 65 bad data, 66 missing input, 73 cannot create output, 74 I/O error."
     )
 
+    @OptionGroup var options: RunOptions
+
+    func run() throws {
+        do {
+            let configuration = try options.configuration()
+            let summary = try Job.run(configuration, commandLine: CommandLine.arguments) { warning in
+                FileHandle.standardError.write(Data("mibatch: warning: \(warning)\n".utf8))
+            }
+            if !configuration.quiet { print(summary.text) }
+            if summary.failedPairs > 0 { throw ExitCode(ExitStatus.completedWithFailures) }
+        } catch let error as MIBatchError {
+            FileHandle.standardError.write(Data("mibatch: error: \(error)\n".utf8))
+            throw ExitCode(error.exitStatus)
+        }
+    }
+}
+
+/// Options shared by `run` and `plan`.
+struct RunOptions: ParsableArguments {
     @Argument(help: "Input HDF5 file (opened read-only).")
     var input: String
 
@@ -78,12 +97,20 @@ struct Run: ParsableCommand {
     @Option(help: "Seed of every random stream.")
     var seed: UInt64 = 0
 
-    @Flag(help: "Print nothing but errors.")
+    @Option(help: ArgumentHelp("Memory budget, e.g. 512M or 8G (default: half of physical memory). Inputs larger than it are streamed in blocks; results never depend on it.", valueName: "LIMIT"))
+    var memory: String?
+
+    @Option(name: .customLong("progress-interval"), help: ArgumentHelp("Seconds between progress lines when stderr is not a terminal.", valueName: "SECONDS"))
+    var progressInterval: Double = 30
+
+    @Flag(help: "Print nothing but warnings and errors.")
     var quiet = false
 
     func validate() throws {
         guard k >= 1 else { throw ValidationError("--k must be at least 1 (got \(k))") }
         guard threads >= 1 else { throw ValidationError("--threads must be at least 1 (got \(threads))") }
+        if let memory { guard MemorySize.parse(memory) != nil else { throw ValidationError("--memory: '\(memory)' is not a size (examples: 512M, 8G)") } }
+        guard progressInterval > 0 else { throw ValidationError("--progress-interval must be positive") }
         guard bins >= 2 else { throw ValidationError("--bins must be at least 2 (got \(bins))") }
         if let jitter { guard jitter >= 0, jitter.isFinite else { throw ValidationError("--jitter must be a finite number ≥ 0") } }
         if wholeDatasets.isEmpty {
@@ -94,7 +121,8 @@ struct Run: ParsableCommand {
         guard xVariables.isEmpty == yVariables.isEmpty else { throw ValidationError("--x-vars and --y-vars go together.") }
     }
 
-    func run() throws {
+    /// The resolved configuration.
+    func configuration() throws(MIBatchError) -> RunConfiguration {
         var configuration = RunConfiguration(input: input, dataset: dataset, output: output)
         configuration.k = k
         configuration.estimator = estimator
@@ -113,20 +141,14 @@ struct Run: ParsableCommand {
         configuration.names = names
         configuration.force = force
         configuration.seed = seed
-        do {
-            if !wholeDatasets.isEmpty {
-                configuration.variables = .datasets(wholeDatasets)
-            } else if let variables {
-                configuration.variables = .groups(try VariableSource.parseGroups(variables))
-            }
-            let summary = try Job.run(configuration, commandLine: CommandLine.arguments) { warning in
-                FileHandle.standardError.write(Data("mibatch: warning: \(warning)\n".utf8))
-            }
-            if !quiet { print(summary.text) }
-            if summary.failedPairs > 0 { throw ExitCode(ExitStatus.completedWithFailures) }
-        } catch let error as MIBatchError {
-            FileHandle.standardError.write(Data("mibatch: error: \(error)\n".utf8))
-            throw ExitCode(error.exitStatus)
+        configuration.memory = memory.flatMap(MemorySize.parse)
+        configuration.progressInterval = progressInterval
+        configuration.quiet = quiet
+        if !wholeDatasets.isEmpty {
+            configuration.variables = .datasets(wholeDatasets)
+        } else if let variables {
+            configuration.variables = .groups(try VariableSource.parseGroups(variables))
         }
+        return configuration
     }
 }

@@ -90,27 +90,55 @@ import Testing
         return path
     }
 
-    @Test func loaderReadsColumnsAcrossBlocksAndDigestsTheData() throws {
+    @Test(arguments: [nil, [5, 3], [40, 1], [1000, 3]] as [[Int]?])
+    func readerScansAndLoadsAcrossBandsForEveryLayout(chunks: [Int]?) throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("mibatch-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
-        let rows = InputLoader.rowBlock + 17, columns = 3
+        let rows = 1000, columns = 3
         let values = (0..<(rows * columns)).map { Double($0 % 101) * 0.25 + Double($0) * 1e-6 }
-        let path = try makeInput(values, rows: rows, columns: columns, in: dir)
-        let loaded = try InputLoader.load(RunConfiguration(input: path, dataset: "/x", output: "unused.h5"))
-        #expect(loaded.samples == rows)
-        #expect(loaded.variables.count == columns)
-        for j in 0..<columns {
-            #expect(loaded.variables[j].data.values == (0..<rows).map { values[$0 * columns + j] })
+        let path = dir.appendingPathComponent("in.h5").path
+        do {
+            let file = try File.create(path)
+            try file.createDataset("/x", type: .float64, shape: [rows, columns],
+                                   layout: DatasetLayout(chunks: chunks, shuffle: chunks != nil, deflateLevel: chunks == nil ? nil : 1)).write(values)
         }
+        let catalog = try InputCatalog.open(RunConfiguration(input: path, dataset: "/x", output: "unused.h5"))
+        #expect(catalog.datasets[0].chunks == chunks)
+        let reader = try InputReader(catalog: catalog, bandBytes: 24 * 37)   // 37 rows a band: many unaligned bands
+        let scan = try reader.scan(retain: true)
+        for j in 0..<columns {
+            #expect(scan.variables?[j].values == (0..<rows).map { values[$0 * columns + j] })
+        }
+        let loaded = try reader.load([2, 0])
+        #expect(loaded[2]?.values == (0..<rows).map { values[$0 * columns + 2] })
+        #expect(loaded[0]?.values == scan.variables?[0].values)
         var hasher = SHA256()
         values.withUnsafeBytes { hasher.update($0) }
-        #expect(loaded.digest == "sha256:" + hasher.finalize())
-        var changed = values
-        changed[rows * columns - 1] += 1
-        let other = try InputLoader.load(RunConfiguration(input: try makeInput(changed, rows: rows, columns: columns, in: dir),
-                                                          dataset: "/x", output: "unused.h5"))
-        #expect(other.digest != loaded.digest)
+        #expect(scan.digest == "sha256:" + hasher.finalize())
+        #expect(try reader.scan(retain: false).digest == scan.digest)
+    }
+
+    @Test func transposedGroupsAreAssembledRowMajor() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("mibatch-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let samples = 50, stored = 5   // stored variables × samples
+        let values = (0..<(samples * stored)).map(Double.init)
+        let path = dir.appendingPathComponent("t.h5").path
+        try File.create(path).createDataset("/t", type: .float64, shape: [stored, samples]).write(values)
+        var configuration = RunConfiguration(input: path, dataset: "/t", output: "unused.h5")
+        configuration.transpose = true
+        configuration.variables = .groups([ColumnGroup(name: "A", lower: 1, upper: 3), ColumnGroup(name: "B", lower: 4, upper: 5)])
+        let catalog = try InputCatalog.open(configuration)
+        #expect(catalog.samples == samples)
+        let loaded = try InputReader(catalog: catalog, bandBytes: 8 * samples).load([0, 1])
+        let a = try #require(loaded[0])
+        #expect(a.dimension == 2)
+        for i in 0..<samples {
+            #expect(a.values[i * 2] == values[1 * samples + i] && a.values[i * 2 + 1] == values[2 * samples + i])
+        }
+        #expect(loaded[1]?.values == (0..<samples).map { values[4 * samples + $0] })
     }
 
     @Test func constantVariableFailsOnlyItsPairs() throws {
@@ -119,11 +147,9 @@ import Testing
         let a = (0..<n).map { _ in Double.random(in: 0..<1, using: &random) }
         let b = a.map { $0 * 2 + Double.random(in: 0..<0.1, using: &random) }
         let constant = [Double](repeating: 4, count: n)
-        let input = LoadedInput(
-            variables: [("a", a), ("c", constant), ("b", b)].map {
-                InputVariable(name: $0.0, data: VariableData(count: n, dimension: 1, values: $0.1))
-            },
-            samples: n, datasets: [DatasetDescription(path: "/x", shape: [n, 3], dtype: "float64")], digest: "sha256:x")
+        let input = [("a", a), ("c", constant), ("b", b)].map {
+            InputVariable(name: $0.0, data: VariableData(count: n, dimension: 1, values: $0.1))
+        }
         var configuration = RunConfiguration(input: "i", dataset: "/x", output: "o")
         configuration.threads = 2
         let result = Runner.compute(input, plan: .allPairs(3), configuration: configuration)

@@ -1,0 +1,166 @@
+import HDF5
+import MIEstimators
+
+/// Where one variable's values live in the input, without its values.
+public struct VariableDescriptor: Sendable, Equatable {
+    /// Name used for `/var_i`, `/var_j`.
+    public var name: String
+    /// Index into ``InputCatalog/datasets``.
+    public var dataset: Int
+    /// Positions along the dataset's variables axis (columns, or rows with `--transpose`).
+    public var columns: Range<Int>
+
+    /// Number of dimensions d.
+    public var dimension: Int { columns.count }
+}
+
+/// A dataset of the input, as described by its metadata.
+public struct DatasetDescription: Sendable, Equatable {
+    /// Path inside the input file.
+    public var path: String
+    /// Shape as stored.
+    public var shape: [Int]
+    /// Element type as stored (for example `float32`).
+    public var dtype: String
+    /// Chunk shape, or `nil` for contiguous storage.
+    public var chunks: [Int]? = nil
+    /// Stored variables × samples (`--transpose`); 1-D datasets never are.
+    public var transposed: Bool = false
+
+    /// Creates a description.
+    public init(path: String, shape: [Int], dtype: String, chunks: [Int]? = nil, transposed: Bool = false) {
+        self.path = path
+        self.shape = shape
+        self.dtype = dtype
+        self.chunks = chunks
+        self.transposed = transposed
+    }
+
+    /// Number of samples.
+    public var samples: Int { shape.count == 1 ? shape[0] : (transposed ? shape[1] : shape[0]) }
+    /// Length of the variables axis.
+    public var variableAxis: Int { shape.count == 1 ? 1 : (transposed ? shape[0] : shape[1]) }
+}
+
+/// The input's variables and datasets, from metadata only (no values read).
+public struct InputCatalog: Sendable {
+    /// Input file path as given.
+    public var file: String
+    /// Datasets the variables come from.
+    public var datasets: [DatasetDescription]
+    /// The variables, in input order.
+    public var variables: [VariableDescriptor]
+    /// Number of samples n (equal for every dataset).
+    public var samples: Int
+
+    /// Bytes of the values of all variables as float64.
+    public var totalBytes: Int { variables.reduce(0) { $0 + $1.dimension } * samples * 8 }
+
+    /// Opens the input read-only and resolves the configured variables.
+    ///
+    /// - Throws: `MIBatchError` naming the file and dataset (missing, wrong rank or type,
+    ///   no samples, bad names, bad column groups).
+    public static func open(_ configuration: RunConfiguration) throws(MIBatchError) -> InputCatalog {
+        let file: File
+        do { file = try File.open(configuration.input, mode: .readOnly) } catch { throw .hdf5(error) }
+        func describe(_ path: String, requireRank2: Bool) throws(MIBatchError) -> (Dataset, DatasetDescription) {
+            let dataset: Dataset
+            do { dataset = try file.dataset(path) } catch { throw .hdf5(error) }
+            let shape = dataset.shape
+            guard shape.count == 2 || (!requireRank2 && shape.count == 1) else {
+                let layout = configuration.transpose ? "variables × samples" : "samples × variables"
+                throw .badShape(file: file.path, dataset: path, shape: shape,
+                                reason: requireRank2 ? "expected a 2-D dataset (\(layout))" : "expected a 1-D or 2-D dataset")
+            }
+            let type = dataset.elementType
+            guard type.isNumeric else { throw .hdf5(.unsupportedType(file: file.path, dataset: path, type: type.description)) }
+            let description = DatasetDescription(path: path, shape: shape, dtype: type.description, chunks: dataset.chunkShape,
+                                                 transposed: configuration.transpose && shape.count == 2)
+            guard description.samples >= 1, description.variableAxis >= 1 else {
+                throw .badShape(file: file.path, dataset: path, shape: shape,
+                                reason: "no \(description.samples == 0 ? "samples" : "variables")")
+            }
+            return (dataset, description)
+        }
+
+        switch configuration.variables {
+        case .columns, .groups:
+            guard let path = configuration.dataset else {
+                throw .invalidOption("--dataset is required (or name whole datasets with --var)")
+            }
+            let (dataset, description) = try describe(path, requireRank2: true)
+            let variables: [VariableDescriptor]
+            if case let .groups(groups) = configuration.variables {
+                variables = try groups.map { group throws(MIBatchError) in
+                    guard group.upper <= description.variableAxis else {
+                        throw .invalidOption("--variables: '\(group.name)' = \(group.lower):\(group.upper) exceeds the \(description.variableAxis) variables of \(configuration.input):\(path)")
+                    }
+                    return VariableDescriptor(name: group.name, dataset: 0, columns: group.lower..<group.upper)
+                }
+            } else {
+                let names = try resolveNames(configuration, file: file, dataset: dataset, count: description.variableAxis)
+                variables = names.enumerated().map { VariableDescriptor(name: $1, dataset: 0, columns: $0..<($0 + 1)) }
+            }
+            return InputCatalog(file: configuration.input, datasets: [description], variables: variables, samples: description.samples)
+        case let .datasets(paths):
+            var descriptions: [DatasetDescription] = []
+            var variables: [VariableDescriptor] = []
+            var seen = Set<String>()
+            for path in paths {
+                guard seen.insert(path).inserted else { throw .invalidOption("--var \(path) is given twice") }
+                let (_, description) = try describe(path, requireRank2: false)
+                if let first = descriptions.first, first.samples != description.samples {
+                    throw .badShape(file: configuration.input, dataset: path, shape: description.shape,
+                                    reason: "\(description.samples) samples, but '\(first.path)' has \(first.samples)")
+                }
+                variables.append(VariableDescriptor(name: path, dataset: descriptions.count, columns: 0..<description.variableAxis))
+                descriptions.append(description)
+            }
+            return InputCatalog(file: configuration.input, datasets: descriptions, variables: variables,
+                                samples: descriptions.first?.samples ?? 0)
+        }
+    }
+
+    /// Names from `--names`, else the dataset's `names` attribute, else `v0`, `v1`, ...
+    static func resolveNames(_ configuration: RunConfiguration, file: File, dataset: Dataset,
+                             count: Int) throws(MIBatchError) -> [String] {
+        let path = configuration.input
+        var names: [String]
+        var source: String
+        if let namesPath = configuration.names {
+            source = "dataset '\(namesPath)'"
+            do {
+                let namesDataset = try file.dataset(namesPath)
+                guard namesDataset.shape.count == 1 else {
+                    throw MIBatchError.badNames(file: path, source: source, reason: "expected a 1-D dataset, found shape \(MIBatchError.format(namesDataset.shape))")
+                }
+                names = try namesDataset.readStrings()
+            } catch let error as MIBatchError {
+                throw error
+            } catch let error as HDF5Error {
+                if case .unsupportedType = error {
+                    throw .badNames(file: path, source: source, reason: "not a dataset of strings")
+                }
+                throw .hdf5(error)
+            } catch {
+                throw .invalidOption("\(error)")
+            }
+        } else if case let .strings(list)? = try? dataset.attribute("names") {
+            names = list
+            source = "attribute 'names' of '\(dataset.path)'"
+        } else {
+            return (0..<count).map { "v\($0)" }
+        }
+        guard names.count == count else {
+            throw .badNames(file: path, source: source, reason: "\(names.count) names for \(count) variables")
+        }
+        var seen: [String: Int] = [:]
+        for (index, name) in names.enumerated() {
+            if let first = seen[name] {
+                throw .badNames(file: path, source: source, reason: "duplicate name '\(name)' at positions \(first) and \(index)")
+            }
+            seen[name] = index
+        }
+        return names
+    }
+}

@@ -1,0 +1,192 @@
+import Foundation
+import MIEstimators
+import Synchronization
+
+/// A flag a signal handler or caller sets to stop a run between cells.
+public final class CancellationFlag: Sendable {
+    private let flag = Atomic<Bool>(false)
+    /// Creates an unset flag.
+    public init() {}
+    /// Requests cancellation.
+    public func cancel() { flag.store(true, ordering: .relaxed) }
+    /// Whether cancellation was requested.
+    public var isCancelled: Bool { flag.load(ordering: .relaxed) }
+}
+
+/// What the engine produced.
+public struct EngineOutcome: Sendable {
+    /// The matrix: computed, restored and failed cells filled; others NaN / status 0.
+    public var matrix: MIMatrix
+    /// `sha256:` digest of the whole input (storage order).
+    public var digest: String
+    /// Cells of this run's tiles that are done (computed or failed), including restored ones.
+    public var doneCells: Int
+    /// Cells of this run's tiles in all.
+    public var totalCells: Int
+    /// Failed cells among the done ones.
+    public var failedCells: Int
+    /// Warnings (variables that could not be prepared, failed pairs).
+    public var warnings: [String]
+    /// Whether the run stopped early because of cancellation.
+    public var cancelled: Bool
+}
+
+/// Executes tiles of an execution plan against the input file.
+///
+/// HDF5 is only touched on one serial I/O queue; compute runs on the worker pool. When the
+/// plan holds all input, the one scan that digests and checks the input also keeps the
+/// values (each byte read once). Otherwise blocks are loaded on demand, tile order keeps the
+/// lower block resident, and the next tile's missing block is read ahead while the current
+/// tile computes.
+public final class Engine: @unchecked Sendable {
+    let configuration: RunConfiguration
+    let catalog: InputCatalog
+    let plan: ExecutionPlan
+    let tileIndices: [Int]
+    let kernel: CellKernel
+    let io = DispatchQueue(label: "mibatch.io")
+    let doneCount = Atomic<Int>(0)
+
+    /// Called on worker threads for every finished cell: (cell index, value, status).
+    public var onCellDone: (@Sendable (Int, Double, UInt8) -> Void)?
+    /// Set to stop between cells.
+    public let cancellation: CancellationFlag
+
+    /// Prepares to run `tiles` (default: all) of `plan`.
+    public init(configuration: RunConfiguration, catalog: InputCatalog, plan: ExecutionPlan,
+                tiles: [Int]? = nil, cancellation: CancellationFlag = CancellationFlag()) {
+        self.configuration = configuration
+        self.catalog = catalog
+        self.plan = plan
+        self.tileIndices = tiles ?? Array(plan.tiles.indices)
+        self.kernel = CellKernel(configuration: configuration, pairs: plan.pairs, cells: plan.cells)
+        self.cancellation = cancellation
+    }
+
+    /// Cells of this run's tiles.
+    public var totalCells: Int { tileIndices.reduce(0) { $0 + plan.tiles[$1].cells.count } }
+    /// Cells finished so far (safe to read from any thread; for progress).
+    public var finishedCells: Int { doneCount.load(ordering: .relaxed) }
+
+    /// Runs the tiles, skipping `restored` cells (cell index → (value, status)) from a checkpoint.
+    ///
+    /// - Throws: `MIBatchError` for input problems (non-finite values, read errors).
+    public func run(restored: [Int: (value: Double, status: UInt8)] = [:]) throws(MIBatchError) -> EngineOutcome {
+        let reader: InputReader
+        reader = try onIO { () throws(MIBatchError) in try InputReader(catalog: catalog) }
+        let scan = try onIO { () throws(MIBatchError) in try reader.scan(retain: plan.holdsAllInput) }
+        for (cell, entry) in restored { kernel.store(cell, value: entry.value, status: entry.status) }
+        doneCount.store(restored.count, ordering: .relaxed)
+
+        let names = catalog.variables.map(\.name)
+        var warnings: [String] = []
+        var warned = Set<Int>()
+        var cache: [Int: [Int: PreparedVariable?]] = [:]   // block → variable → prepared
+        var lastUse: [Int: Int] = [:]                        // block → tile position of last use
+        var prefetch: (block: Int, result: Future<[Int: VariableData]>)? = nil
+
+        func prepared(block: Int) throws(MIBatchError) -> [Int: PreparedVariable?] {
+            if let hit = cache[block] { return hit }
+            let members = plan.blocks[block]
+            let raw: [Int: VariableData]
+            if let all = scan.variables {
+                raw = Dictionary(uniqueKeysWithValues: members.map { ($0, all[$0]) })
+            } else if let pending = prefetch, pending.block == block {
+                raw = try pending.result.wait()
+                prefetch = nil
+            } else {
+                raw = try onIO { () throws(MIBatchError) in try reader.load(members) }
+            }
+            let slots = Preparation.prepare(members, data: { raw[$0]! }, count: catalog.variables.count,
+                                            estimator: kernel.estimator, configuration: configuration)
+            let fresh = members.filter { warned.insert($0).inserted }
+            warnings += Preparation.warnings(fresh, prepared: slots) { names[$0] }
+            let entry = Dictionary(uniqueKeysWithValues: members.map { ($0, slots[$0]) })
+            cache[block] = entry
+            return entry
+        }
+
+        var cancelled = false
+        for (position, tileIndex) in tileIndices.enumerated() {
+            if cancellation.isCancelled { cancelled = true; break }
+            let tile = plan.tiles[tileIndex]
+            let pending = tile.cells.filter { restored[$0] == nil }
+            if pending.isEmpty { continue }
+            let needed = [tile.blocks.first, tile.blocks.second]
+            for block in needed { lastUse[block] = position }
+            // Least recently used blocks go first; keep room for the two needed and one read ahead.
+            while cache.count > max(1, plan.residentBlocks - 1 - needed.filter({ cache[$0] == nil }).count),
+                  let victim = cache.keys.filter({ !needed.contains($0) }).min(by: { (lastUse[$0] ?? -1, $0) < (lastUse[$1] ?? -1, $1) }) {
+                cache[victim] = nil
+            }
+            let first = try prepared(block: tile.blocks.first)
+            let second = tile.blocks.second == tile.blocks.first ? first : try prepared(block: tile.blocks.second)
+            if !plan.holdsAllInput, prefetch == nil,
+               let next = tileIndices[(position + 1)...].lazy.map({ self.plan.tiles[$0] }).first(where: { !$0.cells.allSatisfy { restored[$0] != nil } }) {
+                let wanted = [next.blocks.first, next.blocks.second].first { cache[$0] == nil }
+                if let block = wanted {
+                    let members = plan.blocks[block]
+                    let future = Future<[Int: VariableData]>()
+                    io.async { future.fulfil { () throws(MIBatchError) in try reader.load(members) } }
+                    prefetch = (block, future)
+                }
+            }
+            let lookup = first.merging(second) { a, _ in a }
+            let kernel = self.kernel, plan = self.plan, cancellation = self.cancellation
+            let onCellDone = self.onCellDone
+            WorkerPool.run(threads: configuration.threads, count: pending.count) { [doneCount = self.doneCountBox] slot in
+                if cancellation.isCancelled { return }
+                let cell = pending[slot]
+                let (r, c) = plan.cells[cell]
+                kernel.run(cell, lookup[plan.pairs.rows[r]] ?? nil, lookup[plan.pairs.columns[c]] ?? nil)
+                let width = plan.pairs.columns.count
+                onCellDone?(cell, kernel.values[r * width + c], kernel.status[r * width + c])
+                doneCount.increment()
+            }
+            if cancellation.isCancelled { cancelled = true; break }
+        }
+        if let pending = prefetch { _ = try? pending.result.wait() }
+
+        let mine = tileIndices.flatMap { plan.tiles[$0].cells }
+        let failures = kernel.failures(among: mine) { names[$0] }
+        warnings += failures.warnings
+        let width = plan.pairs.columns.count
+        let done = mine.filter { kernel.status[plan.cells[$0].row * width + plan.cells[$0].column] != PairStatus.notComputed.rawValue }.count
+        return EngineOutcome(matrix: kernel.matrix(names: names), digest: scan.digest, doneCells: done,
+                             totalCells: mine.count, failedCells: failures.count, warnings: warnings, cancelled: cancelled)
+    }
+
+    /// Runs `body` on the I/O queue and waits for it.
+    func onIO<T>(_ body: () throws(MIBatchError) -> T) throws(MIBatchError) -> T {
+        var result: Result<T, MIBatchError>?
+        io.sync {
+            result = Result { () throws(MIBatchError) -> T in try body() }
+        }
+        return try result!.get()
+    }
+
+    /// `doneCount` wrapped for capture by the worker closure.
+    var doneCountBox: Counter { Counter(engine: self) }
+
+    struct Counter: @unchecked Sendable {
+        let engine: Engine
+        func increment() { engine.doneCount.add(1, ordering: .relaxed) }
+    }
+}
+
+/// A value produced on another queue, waited for once.
+final class Future<Value>: @unchecked Sendable {
+    private let semaphore = DispatchSemaphore(value: 0)
+    private var result: Result<Value, MIBatchError>?
+
+    func fulfil(_ body: () throws(MIBatchError) -> Value) {
+        do { result = .success(try body()) } catch { result = .failure(error) }
+        semaphore.signal()
+    }
+
+    func wait() throws(MIBatchError) -> Value {
+        semaphore.wait()
+        semaphore.signal()
+        return try result!.get()
+    }
+}

@@ -1,0 +1,180 @@
+import Foundation
+
+/// A unit of work: every planned cell whose row variable lies in one block and whose
+/// column variable lies in another (or the same). Tiles are what shards, checkpoints and
+/// the loader's reuse order are built from.
+public struct Tile: Sendable, Equatable {
+    /// Position in ``ExecutionPlan/tiles`` (also the tile's identity in shards and checkpoints).
+    public var index: Int
+    /// The two blocks (indices into ``ExecutionPlan/blocks``), `first <= second`.
+    public var blocks: (first: Int, second: Int)
+    /// Indices into ``ExecutionPlan/cells``, ascending.
+    public var cells: [Int]
+    /// Estimated cost in arbitrary units (see ``ExecutionPlan/cellCost(_:)``).
+    public var cost: Double
+
+    public static func == (a: Tile, b: Tile) -> Bool {
+        a.index == b.index && a.blocks == b.blocks && a.cells == b.cells && a.cost == b.cost
+    }
+}
+
+/// The deterministic execution plan of a run: pairs → cells → blocks → tiles, with a
+/// memory estimate. Every shard of one configuration computes the same plan.
+public struct ExecutionPlan: Sendable {
+    /// Which pairs the matrix holds.
+    public var pairs: PairPlan
+    /// The cells to estimate, as (row, column) positions in the output matrix.
+    public var cells: [(row: Int, column: Int)]
+    /// Groups of variable indices (contiguous in input order) loaded together.
+    public var blocks: [[Int]]
+    /// Tiles in execution order: all tiles of the lowest block first, so one block stays
+    /// loaded while the others stream past it.
+    public var tiles: [Tile]
+    /// Memory the run is expected to need.
+    public var memory: MemoryEstimate
+    /// Whether the whole input is held in memory (read once) or blocks are loaded on demand.
+    public var holdsAllInput: Bool
+    /// How many blocks may be resident at once (all of them when `holdsAllInput`).
+    public var residentBlocks: Int
+    /// Upper bound of a block's prepared bytes (fixed, so tiles never depend on the machine).
+    public static let blockBytesLimit = 64 << 20
+    /// Samples n and per-variable dimensions (for the cost model).
+    let samples: Int
+    let dimensions: [Int]
+    let estimator: EstimatorKind
+
+    /// Plans `pairs` over `catalog` under `configuration` and a memory budget in bytes.
+    ///
+    /// - Throws: `.invalidOption` when the budget cannot hold the matrix plus two variables.
+    /// - Complexity: O(cells + p).
+    public static func make(catalog: InputCatalog, pairs: PairPlan, configuration: RunConfiguration,
+                            budget: Int) throws(MIBatchError) -> ExecutionPlan {
+        let used = Set(pairs.rows + pairs.columns).sorted()
+        let model = MemoryModel(samples: catalog.samples, threads: configuration.threads, estimator: configuration.estimator)
+        let matrixBytes = pairs.rows.count * pairs.columns.count * 9
+        let fixed = model.baseline + matrixBytes + model.scratch
+        let variableBytes = used.map { model.variableBytes(dimension: catalog.variables[$0].dimension) }
+        let allBytes = variableBytes.reduce(0, +)
+        let largest = variableBytes.max() ?? 0
+        let available = budget - fixed
+        guard available >= 3 * largest else {
+            let needed = fixed + 3 * largest
+            throw .invalidOption("--memory \(MemorySize.format(budget)) is too small for this run: it needs at least \(MemorySize.format(needed)) (matrix \(MemorySize.format(matrixBytes)), largest variable \(MemorySize.format(largest)) prepared)")
+        }
+        let holdsAll = allBytes <= available
+        // Logical blocks depend only on the input and the estimator, never on the budget or
+        // the machine, so every shard of a configuration derives the same tiles: at most
+        // `blockBytesLimit` prepared bytes and about a sixteenth of the variables each.
+        let countBlock = max(1, (used.count + 15) / 16)
+        var blocks: [[Int]] = []
+        var current: [Int] = []
+        var currentBytes = 0
+        for (position, variable) in used.enumerated() {
+            let bytes = variableBytes[position]
+            if !current.isEmpty && (currentBytes + bytes > ExecutionPlan.blockBytesLimit || current.count >= countBlock) {
+                blocks.append(current)
+                current = []
+                currentBytes = 0
+            }
+            current.append(variable)
+            currentBytes += bytes
+        }
+        if !current.isEmpty { blocks.append(current) }
+        let blockBytes = blocks.map { $0.reduce(0) { $0 + model.variableBytes(dimension: catalog.variables[$1].dimension) } }
+        let largestBlock = blockBytes.max() ?? 0
+        guard holdsAll || available >= 3 * largestBlock else {
+            throw .invalidOption("--memory \(MemorySize.format(budget)) is too small for this run: it needs at least \(MemorySize.format(fixed + 3 * largestBlock)) (matrix \(MemorySize.format(matrixBytes)), three blocks of \(MemorySize.format(largestBlock)))")
+        }
+        let residentBlocks = holdsAll ? blocks.count : max(3, available / max(1, largestBlock))
+        var blockOf = [Int](repeating: -1, count: catalog.variables.count)
+        for (b, members) in blocks.enumerated() { for v in members { blockOf[v] = b } }
+
+        let cells = pairs.cells
+        var plan = ExecutionPlan(pairs: pairs, cells: cells, blocks: blocks, tiles: [],
+                                 memory: MemoryEstimate(budget: budget, fixed: fixed, matrix: matrixBytes, input: allBytes,
+                                                        resident: holdsAll ? allBytes : min(allBytes, residentBlocks * largestBlock)),
+                                 holdsAllInput: holdsAll, residentBlocks: residentBlocks, samples: catalog.samples,
+                                 dimensions: catalog.variables.map(\.dimension), estimator: configuration.estimator)
+        var byTile: [Int: [Int]] = [:]
+        for (index, cell) in cells.enumerated() {
+            let a = blockOf[pairs.rows[cell.row]], b = blockOf[pairs.columns[cell.column]]
+            byTile[min(a, b) * blocks.count + max(a, b), default: []].append(index)
+        }
+        plan.tiles = byTile.keys.sorted().enumerated().map { position, key in
+            let members = byTile[key]!
+            return Tile(index: position, blocks: (key / blocks.count, key % blocks.count), cells: members,
+                        cost: members.reduce(0) { $0 + plan.cellCost($1) })
+        }
+        return plan
+    }
+
+    /// Estimated relative cost of one cell: KSG ~ n log n · (d_x + d_y); binned ~ n.
+    public func cellCost(_ cell: Int) -> Double {
+        let (r, c) = cells[cell]
+        let d = Double(dimensions[pairs.rows[r]] + dimensions[pairs.columns[c]])
+        let n = Double(max(samples, 2))
+        switch estimator {
+        case .ksg: return n * log2(n) * d
+        case .binned: return n * d
+        }
+    }
+
+    /// Total estimated cost.
+    public var totalCost: Double { tiles.reduce(0) { $0 + $1.cost } }
+
+    /// The tiles of shard `index` (0-based) of `count`: a deterministic longest-processing-
+    /// time assignment (tiles by decreasing cost, ties by index, each to the least-loaded
+    /// shard, ties to the lowest shard), returned in execution order.
+    ///
+    /// - Complexity: O(tiles · log tiles + tiles · count).
+    public func shardTiles(_ index: Int, of count: Int) -> [Int] {
+        precondition(count >= 1 && index >= 0 && index < count)
+        let order = tiles.indices.sorted { tiles[$0].cost > tiles[$1].cost || (tiles[$0].cost == tiles[$1].cost && $0 < $1) }
+        var load = [Double](repeating: 0, count: count)
+        var owner = [Int](repeating: 0, count: tiles.count)
+        for tile in order {
+            var best = 0
+            for s in 1..<count where load[s] < load[best] { best = s }
+            owner[tile] = best
+            load[best] += tiles[tile].cost
+        }
+        return tiles.indices.filter { owner[$0] == index }
+    }
+}
+
+/// Expected memory of a run, in bytes.
+public struct MemoryEstimate: Sendable, Equatable {
+    /// The limit the plan was made for.
+    public var budget: Int
+    /// Process baseline + result matrix + per-thread scratch.
+    public var fixed: Int
+    /// The result matrix and status (9 bytes a cell).
+    public var matrix: Int
+    /// All used variables, prepared.
+    public var input: Int
+    /// At most this much prepared input is resident at once.
+    public var resident: Int
+
+    /// Expected peak.
+    public var peak: Int { fixed + resident }
+}
+
+/// Bytes per variable and per run, by estimator (calibrated against measured peak RSS).
+struct MemoryModel {
+    var samples: Int
+    var threads: Int
+    var estimator: EstimatorKind
+
+    /// Binary, libraries and runtime.
+    var baseline: Int { 48 << 20 }
+    /// Per-thread estimator scratch plus read bands.
+    var scratch: Int { threads * samples * 96 + (64 << 20) }
+
+    /// Raw values, normalized copy and search structures of one variable.
+    func variableBytes(dimension d: Int) -> Int {
+        switch estimator {
+        case .ksg: return samples * (24 * d + 16)
+        case .binned: return samples * (8 * d + 8)
+        }
+    }
+}

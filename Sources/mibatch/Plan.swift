@@ -1,0 +1,26 @@
+import ArgumentParser
+import Foundation
+import MIBatch
+
+/// `mibatch plan`: show what `run` would do, without computing.
+struct Plan: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Print the execution plan of a run (variables, pairs, tiles, memory, cost) without computing."
+    )
+
+    @OptionGroup var options: RunOptions
+
+    @Option(help: ArgumentHelp("Also show what each of N shards gets.", valueName: "N"))
+    var shards: Int?
+
+    func run() throws {
+        do {
+            let configuration = try options.configuration()
+            let (catalog, plan) = try Job.plan(configuration)
+            print(PlanReport.text(catalog: catalog, plan: plan, shards: shards))
+        } catch let error as MIBatchError {
+            FileHandle.standardError.write(Data("mibatch: error: \(error)\n".utf8))
+            throw ExitCode(error.exitStatus)
+        }
+    }
+}
