@@ -73,7 +73,7 @@ public final class Engine: @unchecked Sendable {
     /// - Throws: `MIBatchError` for input problems (non-finite values, read errors).
     public func run(restored: [Int: (value: Double, status: UInt8)] = [:]) throws(MIBatchError) -> EngineOutcome {
         let reader: InputReader
-        reader = try onIO { () throws(MIBatchError) in try InputReader(catalog: catalog) }
+        reader = try onIO { () throws(MIBatchError) in try InputReader(catalog: catalog, bandBytes: plan.bandBytes) }
         let scan = try onIO { () throws(MIBatchError) in try reader.scan(retain: plan.holdsAllInput) }
         for (cell, entry) in restored { kernel.store(cell, value: entry.value, status: entry.status) }
         doneCount.store(restored.count, ordering: .relaxed)

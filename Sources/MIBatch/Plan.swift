@@ -36,6 +36,8 @@ public struct ExecutionPlan: Sendable {
     public var holdsAllInput: Bool
     /// How many blocks may be resident at once (all of them when `holdsAllInput`).
     public var residentBlocks: Int
+    /// Bytes per read call of the input reader.
+    public var bandBytes: Int
     /// Upper bound of a block's prepared bytes (fixed, so tiles never depend on the machine).
     public static let blockBytesLimit = 64 << 20
     /// Samples n and per-variable dimensions (for the cost model).
@@ -50,7 +52,8 @@ public struct ExecutionPlan: Sendable {
     public static func make(catalog: InputCatalog, pairs: PairPlan, configuration: RunConfiguration,
                             budget: Int) throws(MIBatchError) -> ExecutionPlan {
         let used = Set(pairs.rows + pairs.columns).sorted()
-        let model = MemoryModel(samples: catalog.samples, threads: configuration.threads, estimator: configuration.estimator)
+        let model = MemoryModel(samples: catalog.samples, threads: configuration.threads, estimator: configuration.estimator,
+                                bandBytes: max(1 << 20, min(32 << 20, budget / 16)))
         let matrixBytes = pairs.rows.count * pairs.columns.count * 9
         let fixed = model.baseline + matrixBytes + model.scratch
         let variableBytes = used.map { model.variableBytes(dimension: catalog.variables[$0].dimension) }
@@ -93,7 +96,7 @@ public struct ExecutionPlan: Sendable {
         var plan = ExecutionPlan(pairs: pairs, cells: cells, blocks: blocks, tiles: [],
                                  memory: MemoryEstimate(budget: budget, fixed: fixed, matrix: matrixBytes, input: allBytes,
                                                         resident: holdsAll ? allBytes : min(allBytes, residentBlocks * largestBlock)),
-                                 holdsAllInput: holdsAll, residentBlocks: residentBlocks, samples: catalog.samples,
+                                 holdsAllInput: holdsAll, residentBlocks: residentBlocks, bandBytes: model.bandBytes, samples: catalog.samples,
                                  dimensions: catalog.variables.map(\.dimension), estimator: configuration.estimator)
         var byTile: [Int: [Int]] = [:]
         for (index, cell) in cells.enumerated() {
@@ -164,11 +167,13 @@ struct MemoryModel {
     var samples: Int
     var threads: Int
     var estimator: EstimatorKind
+    /// Bytes per read call (the band and HDF5's conversion buffer are both this size).
+    var bandBytes: Int
 
     /// Binary, libraries and runtime.
-    var baseline: Int { 48 << 20 }
+    var baseline: Int { 40 << 20 }
     /// Per-thread estimator scratch plus read bands.
-    var scratch: Int { threads * samples * 96 + (64 << 20) }
+    var scratch: Int { threads * samples * 96 + 2 * bandBytes }
 
     /// Raw values, normalized copy and search structures of one variable.
     func variableBytes(dimension d: Int) -> Int {
