@@ -68,13 +68,27 @@ public final class Engine: @unchecked Sendable {
     /// Cells finished so far (safe to read from any thread; for progress).
     public var finishedCells: Int { doneCount.load(ordering: .relaxed) }
 
+    private var scanned: (reader: InputReader, scan: InputReader.Scan)?
+
+    /// Reads the whole input once: digest and finiteness check (and, when the plan holds all
+    /// input, the values). Called by `run` if not called before.
+    ///
+    /// - Returns: the input digest.
+    @discardableResult
+    public func scanInput() throws(MIBatchError) -> String {
+        if let scanned { return scanned.scan.digest }
+        let reader = try onIO { () throws(MIBatchError) in try InputReader(catalog: catalog, bandBytes: plan.bandBytes) }
+        let scan = try onIO { () throws(MIBatchError) in try reader.scan(retain: plan.holdsAllInput) }
+        scanned = (reader, scan)
+        return scan.digest
+    }
+
     /// Runs the tiles, skipping `restored` cells (cell index → (value, status)) from a checkpoint.
     ///
     /// - Throws: `MIBatchError` for input problems (non-finite values, read errors).
     public func run(restored: [Int: (value: Double, status: UInt8)] = [:]) throws(MIBatchError) -> EngineOutcome {
-        let reader: InputReader
-        reader = try onIO { () throws(MIBatchError) in try InputReader(catalog: catalog, bandBytes: plan.bandBytes) }
-        let scan = try onIO { () throws(MIBatchError) in try reader.scan(retain: plan.holdsAllInput) }
+        try scanInput()
+        let (reader, scan) = scanned!
         for (cell, entry) in restored { kernel.store(cell, value: entry.value, status: entry.status) }
         doneCount.store(restored.count, ordering: .relaxed)
 

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// What a finished run reports.
 public struct JobSummary: Sendable {
@@ -15,7 +16,8 @@ public struct JobSummary: Sendable {
     public var text: String
 }
 
-/// One complete `mibatch run`: check output, plan, compute, write atomically.
+/// One complete `mibatch run`: check output, plan, compute (resuming from a checkpoint),
+/// write atomically.
 public enum Job {
     /// Resolves the input's variables and the execution plan (no values read).
     public static func plan(_ configuration: RunConfiguration) throws(MIBatchError) -> (InputCatalog, ExecutionPlan) {
@@ -32,37 +34,132 @@ public enum Job {
 
     /// Runs `configuration` end to end.
     ///
-    /// - Parameter warn: called on the calling thread with each warning (one line each).
-    /// - Throws: `MIBatchError`; no file is left under the output name when it throws.
+    /// Finished pairs are journaled to `OUTPUT.ckpt` every `checkpointInterval` seconds and
+    /// on SIGTERM/SIGINT; rerunning the same command resumes from it.
+    ///
+    /// - Parameter log: called on the calling thread with each notice or warning (one line each).
+    /// - Throws: `MIBatchError` (`.interrupted` after a signal); no file is left under the
+    ///   output name when it throws.
     public static func run(_ configuration: RunConfiguration, commandLine: [String],
-                           warn: (String) -> Void) throws(MIBatchError) -> JobSummary {
+                           log: (String) -> Void) throws(MIBatchError) -> JobSummary {
         let clock = ContinuousClock()
         let started = clock.now
         let start = Date()
+        var configuration = configuration
+        let outputPath = configuration.shard.outputPath(for: configuration.output)
+        configuration.output = outputPath
         try OutputWriter.preflight(configuration)
         let (catalog, plan) = try plan(configuration)
-        let engine = Engine(configuration: configuration, catalog: catalog, plan: plan)
+        let tiles = plan.shardTiles(configuration.shard.index - 1, of: configuration.shard.count)
+        let engine = Engine(configuration: configuration, catalog: catalog, plan: plan, tiles: tiles)
+        if configuration.shard.source == "slurm" {
+            log("notice: shard \(configuration.shard) from SLURM array variables; writing \(outputPath)")
+        }
+        let digest = try engine.scanInput()
+
+        let header = Checkpoint.Header(resultKey: configuration.resultKey, digest: digest,
+                                       shard: configuration.shard.description, cells: plan.cells.count)
+        let checkpointPath = Checkpoint.path(for: outputPath)
+        let restored = try Checkpoint.load(path: checkpointPath, expected: header)
+        if let restored { log("notice: resuming from \(checkpointPath): \(restored.count) of \(engine.totalCells) pairs already done") }
+        let checkpoint = try Checkpoint(path: checkpointPath, header: header, fresh: restored == nil)
+        engine.onCellDone = { [checkpoint] cell, value, status in checkpoint.record(cell: cell, value: value, status: status) }
+
+        let trap = SignalTrap { engine.cancellation.cancel() }
+        let flusher = Periodic(interval: configuration.checkpointInterval) { [checkpoint] in checkpoint.flush() }
         let progress = ProgressReporter(total: engine.totalCells, interval: configuration.progressInterval,
                                         quiet: configuration.quiet) { [engine] in engine.finishedCells }
         let outcome: EngineOutcome
-        do { outcome = try engine.run() } catch { progress.finish(); throw error }
+        do {
+            outcome = try engine.run(restored: restored ?? [:])
+        } catch {
+            progress.finish(); flusher.stop(); trap.release()
+            checkpoint.flush()
+            throw error
+        }
         progress.finish()
-        outcome.warnings.forEach(warn)
-        let provenance = Provenance(commandLine: commandLine, configuration: configuration, datasets: catalog.datasets,
-                                    digest: outcome.digest, start: start, end: Date())
-        try OutputWriter.write(outcome.matrix, provenance: provenance, to: configuration.output,
-                               overwrite: configuration.force)
+        flusher.stop()
+        if !checkpoint.flush() { log("warning: could not write checkpoint \(checkpointPath)") }
+        trap.release()
+        if outcome.cancelled {
+            throw .interrupted(signal: trap.signalName ?? "a signal", checkpoint: checkpointPath,
+                               done: outcome.doneCells, total: outcome.totalCells)
+        }
+        outcome.warnings.forEach { log("warning: " + $0) }
+        var provenance = Provenance(commandLine: commandLine, configuration: configuration, datasets: catalog.datasets,
+                                    digest: digest, start: start, end: Date())
+        provenance.shard = configuration.shard
+        try OutputWriter.write(outcome.matrix, provenance: provenance, to: outputPath, overwrite: configuration.force)
+        checkpoint.remove()
+
         let elapsed = clock.now - started
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
         let peak = MemorySize.peakResident
         let computed = outcome.doneCells - outcome.failedCells
+        let shardText = configuration.shard.count > 1 ? " (shard \(configuration.shard): \(outcome.totalCells) of \(plan.cells.count) pairs)" : ""
         let text = """
-            mibatch: wrote \(configuration.output)
-              /mi \(plan.pairs.rows.count) × \(plan.pairs.columns.count): \(computed) pairs computed, \(outcome.failedCells) failed; \
+            mibatch: wrote \(outputPath)
+              /mi \(plan.pairs.rows.count) × \(plan.pairs.columns.count)\(shardText): \(computed) pairs computed, \(outcome.failedCells) failed; \
             \(configuration.estimatorLabel), \(configuration.units.rawValue)
               \(catalog.samples) samples, \(String(format: "%.2f", seconds)) s on \(configuration.threads) thread\(configuration.threads == 1 ? "" : "s"), peak memory \(MemorySize.format(peak))
             """
-        return JobSummary(output: configuration.output, computedPairs: computed, failedPairs: outcome.failedCells,
+        return JobSummary(output: outputPath, computedPairs: computed, failedPairs: outcome.failedCells,
                           seconds: seconds, peakMemory: peak, text: text)
     }
+}
+
+/// Runs a closure every `interval` seconds on its own thread until stopped.
+final class Periodic: @unchecked Sendable {
+    private let stopSignal = DispatchSemaphore(value: 0)
+    private let thread: Thread
+
+    init(interval: Double, _ body: @escaping @Sendable () -> Void) {
+        let semaphore = stopSignal
+        thread = Thread {
+            while semaphore.wait(timeout: .now() + max(0.05, interval)) == .timedOut { body() }
+        }
+        thread.start()
+    }
+
+    /// Stops and waits for the thread to finish.
+    func stop() {
+        stopSignal.signal()
+        while !thread.isFinished { usleep(1000) }
+    }
+}
+
+/// Turns SIGTERM and SIGINT into a cancellation request while a run computes.
+final class SignalTrap: @unchecked Sendable {
+    private var sources: [DispatchSourceSignal] = []
+    private let received = SignalName()
+    private let queue = DispatchQueue(label: "mibatch.signals")
+
+    /// The signal received, if any (`SIGTERM` or `SIGINT`).
+    var signalName: String? { received.value.withLock { $0 } }
+
+    init(_ onSignal: @escaping @Sendable () -> Void) {
+        for (number, label) in [(SIGTERM, "SIGTERM"), (SIGINT, "SIGINT")] {
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: queue)
+            source.setEventHandler { [received] in
+                received.value.withLock { if $0 == nil { $0 = label } }
+                onSignal()
+            }
+            source.resume()
+            sources.append(source)
+        }
+    }
+
+    /// Restores default signal handling.
+    func release() {
+        sources.forEach { $0.cancel() }
+        sources.removeAll()
+        signal(SIGTERM, SIG_DFL)
+        signal(SIGINT, SIG_DFL)
+    }
+}
+
+/// The first signal received, shared with the signal queue.
+final class SignalName: Sendable {
+    let value = Mutex<String?>(nil)
 }

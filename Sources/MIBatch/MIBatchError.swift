@@ -22,6 +22,14 @@ public enum MIBatchError: Error, Equatable, Sendable, CustomStringConvertible {
     case cannotCreateOutput(path: String, reason: String)
     /// An option value that makes no sense for this input.
     case invalidOption(String)
+    /// A checkpoint exists but belongs to another configuration, input or shard.
+    case checkpointMismatch(path: String, reason: String)
+    /// Shards given to `merge` do not belong together.
+    case shardMismatch(file: String, reference: String, reason: String)
+    /// Shards are missing (or incomplete); `resubmit` is the `--array=` list to rerun.
+    case missingShards(missing: [String], resubmit: String)
+    /// The run was interrupted by a signal after checkpointing.
+    case interrupted(signal: String, checkpoint: String, done: Int, total: Int)
 
     public var description: String {
         switch self {
@@ -44,6 +52,14 @@ public enum MIBatchError: Error, Equatable, Sendable, CustomStringConvertible {
             return "\(path): cannot create output: \(reason)"
         case let .invalidOption(message):
             return message
+        case let .checkpointMismatch(path, reason):
+            return "\(path): cannot resume from this checkpoint: \(reason); remove it to start over, or rerun with the options that made it"
+        case let .shardMismatch(file, reference, reason):
+            return "\(file): does not belong with \(reference): \(reason)"
+        case let .missingShards(missing, resubmit):
+            return "missing or incomplete shards: \(missing.joined(separator: ", ")); resubmit them with sbatch --array=\(resubmit) (or merge --partial)"
+        case let .interrupted(signal, checkpoint, done, total):
+            return "interrupted by \(signal) after \(done) of \(total) pairs; progress saved in \(checkpoint); rerun the same command to resume"
         }
     }
 
@@ -59,6 +75,9 @@ public enum MIBatchError: Error, Equatable, Sendable, CustomStringConvertible {
         case .badShape, .nonFiniteValue, .tooFewSamples, .badNames: return ExitStatus.dataError
         case .outputExists, .outputIsInput, .cannotCreateOutput: return ExitStatus.cannotCreate
         case .invalidOption: return ExitStatus.usage
+        case .checkpointMismatch, .shardMismatch: return ExitStatus.dataError
+        case .missingShards: return ExitStatus.incomplete
+        case .interrupted: return ExitStatus.interrupted
         }
     }
 
@@ -73,6 +92,10 @@ public enum ExitStatus {
     public static let success: Int32 = 0
     /// The output was written, but some pairs failed (status 2 in `/status`).
     public static let completedWithFailures: Int32 = 3
+    /// `merge`: shards are missing; with `--partial` the partial file was written.
+    public static let incomplete: Int32 = 4
+    /// Interrupted by SIGTERM/SIGINT after saving a checkpoint; rerun to resume (EX_TEMPFAIL).
+    public static let interrupted: Int32 = 75
     /// Invalid command-line usage or option values.
     public static let usage: Int32 = 64
     /// The input data cannot be used (shape, type, non-finite values, names).

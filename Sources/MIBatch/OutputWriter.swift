@@ -39,11 +39,18 @@ public enum OutputWriter {
     /// and `/status`, `/status` uint8, provenance as root attributes.
     public static func write(_ matrix: MIMatrix, provenance: Provenance, to path: String,
                              overwrite: Bool) throws(MIBatchError) {
+        try write(matrix, attributes: provenance.attributes, units: provenance.configuration.units.rawValue,
+                  estimator: provenance.configuration.estimatorLabel, to: path, overwrite: overwrite)
+    }
+
+    /// Writes `matrix` with the given root attributes to `path` atomically.
+    public static func write(_ matrix: MIMatrix, attributes: [(String, String)], units: String, estimator: String,
+                             to path: String, overwrite: Bool) throws(MIBatchError) {
         let final = URL(fileURLWithPath: path).standardizedFileURL
         let temporary = final.deletingLastPathComponent()
             .appendingPathComponent(".\(final.lastPathComponent).\(ProcessInfo.processInfo.processIdentifier).tmp")
         do {
-            try writeFile(matrix, provenance: provenance, at: temporary.path)
+            try writeFile(matrix, attributes: attributes, units: units, estimator: estimator, at: temporary.path)
             try verify(matrix, at: temporary.path)
         } catch let error as MIBatchError {
             try? FileManager.default.removeItem(at: temporary)
@@ -68,7 +75,8 @@ public enum OutputWriter {
         syncFile(final.deletingLastPathComponent().path)
     }
 
-    static func writeFile(_ matrix: MIMatrix, provenance: Provenance, at path: String) throws(HDF5Error) {
+    static func writeFile(_ matrix: MIMatrix, attributes: [(String, String)], units: String, estimator: String,
+                          at path: String) throws(HDF5Error) {
         let file = try File.create(path, overwrite: true)
         let rows = matrix.rowNames.count, columns = matrix.columnNames.count
         // Square chunks of at most 256 × 256 float64 = 512 KiB.
@@ -83,8 +91,8 @@ public enum OutputWriter {
         let mi = try file.createDataset("/mi", type: .float64, shape: [rows, columns], layout: layout)
         try mi.write(matrix.values)
         try mi.setAttribute("long_name", "mutual information")
-        try mi.setAttribute("units", provenance.configuration.units.rawValue)
-        try mi.setAttribute("estimator", provenance.configuration.estimatorLabel)
+        try mi.setAttribute("units", units)
+        try mi.setAttribute("estimator", estimator)
         try mi.setAttribute("_FillValue", Double.nan)
 
         var statusLayout = layout
@@ -99,7 +107,7 @@ public enum OutputWriter {
             try dataset.attach(scale: varI, toDimension: 0)
             try dataset.attach(scale: varJ, toDimension: 1)
         }
-        for (name, value) in provenance.attributes { try file.setAttribute(name, value) }
+        for (name, value) in attributes { try file.setAttribute(name, value) }
         try file.flush()
     }
 

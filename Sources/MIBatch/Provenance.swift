@@ -16,8 +16,8 @@ public struct Provenance: Sendable {
     /// When computation started and ended.
     public var start: Date
     public var end: Date
-    /// `i/N` (1/1 for an unsharded run).
-    public var shard: String = "1/1"
+    /// The shard computed (1/1 for an unsharded run).
+    public var shard: ShardSpec = .whole
     /// Environment captured at start (SLURM ids, host).
     public var environment: [String: String] = ProcessInfo.processInfo.environment
 
@@ -59,9 +59,12 @@ public struct Provenance: Sendable {
             ("end_time", Self.iso8601(end)),
             ("host", ProcessInfo.processInfo.hostName),
             ("threads", String(configuration.threads)),
-            ("shard", shard),
+            ("shard", shard.description),
+            ("shard_source", shard.source),
+            ("result_configuration", configuration.resultKey),
         ]
-        for key in ["SLURM_JOB_ID", "SLURM_ARRAY_JOB_ID", "SLURM_ARRAY_TASK_ID"] {
+        for key in ["SLURM_JOB_ID", "SLURM_ARRAY_JOB_ID", "SLURM_ARRAY_TASK_ID", "SLURM_ARRAY_TASK_MIN",
+                    "SLURM_ARRAY_TASK_MAX", "SLURM_ARRAY_TASK_STEP", "SLURM_ARRAY_TASK_COUNT"] {
             if let value = environment[key] { list.append((key.lowercased(), value)) }
         }
         list.append(("history", "\(Self.iso8601(end)): \(command)"))

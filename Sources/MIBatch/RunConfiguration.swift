@@ -70,6 +70,10 @@ public struct RunConfiguration: Codable, Equatable, Sendable {
     public var progressInterval: Double = 30
     /// Print nothing but warnings and errors.
     public var quiet: Bool = false
+    /// The part of the plan this run computes.
+    public var shard: ShardSpec = .whole
+    /// Seconds between checkpoints of finished pairs.
+    public var checkpointInterval: Double = 60
 
     /// Creates a configuration with the documented defaults.
     public init(input: String, dataset: String?, output: String) {
@@ -84,6 +88,22 @@ public struct RunConfiguration: Codable, Equatable, Sendable {
         encoder.outputFormatting = [.sortedKeys]
         let data = (try? encoder.encode(self)) ?? Data()
         return String(decoding: data, as: UTF8.self)
+    }
+
+    /// The settings that determine the values (not where they are written, how fast, or
+    /// which shard): shards and checkpoints must agree on this exactly.
+    public var resultKey: String {
+        var key = self
+        key.input = ""
+        key.output = ""
+        key.threads = 0
+        key.force = false
+        key.memory = nil
+        key.progressInterval = 0
+        key.quiet = false
+        key.shard = .whole
+        key.checkpointInterval = 0
+        return key.json
     }
 
     /// Human-readable estimator label, e.g. `KSG-2 (k=3, global-linf)`.

@@ -21,8 +21,10 @@ struct Run: ParsableCommand {
     func run() throws {
         do {
             let configuration = try options.configuration()
-            let summary = try Job.run(configuration, commandLine: CommandLine.arguments) { warning in
-                FileHandle.standardError.write(Data("mibatch: warning: \(warning)\n".utf8))
+            let summary = try Job.run(configuration, commandLine: CommandLine.arguments) { line in
+                if !configuration.quiet || line.hasPrefix("warning") {
+                    FileHandle.standardError.write(Data("mibatch: \(line)\n".utf8))
+                }
             }
             if !configuration.quiet { print(summary.text) }
             if summary.failedPairs > 0 { throw ExitCode(ExitStatus.completedWithFailures) }
@@ -106,10 +108,18 @@ struct RunOptions: ParsableArguments {
     @Flag(help: "Print nothing but warnings and errors.")
     var quiet = false
 
+    @Option(help: ArgumentHelp("Compute only shard I of N (1-based), a deterministic cost-balanced part of the plan. Default: from SLURM_ARRAY_TASK_ID/_MIN/_COUNT when set, else the whole plan.", valueName: "I/N"))
+    var shard: String?
+
+    @Option(name: .customLong("checkpoint-interval"), help: ArgumentHelp("Seconds between checkpoints of finished pairs (OUTPUT.ckpt); SIGTERM/SIGINT also checkpoint.", valueName: "SECONDS"))
+    var checkpointInterval: Double = 60
+
     func validate() throws {
         guard k >= 1 else { throw ValidationError("--k must be at least 1 (got \(k))") }
         guard threads >= 1 else { throw ValidationError("--threads must be at least 1 (got \(threads))") }
         if let memory { guard MemorySize.parse(memory) != nil else { throw ValidationError("--memory: '\(memory)' is not a size (examples: 512M, 8G)") } }
+        if let shard { guard ShardSpec.parse(shard) != nil else { throw ValidationError("--shard: '\(shard)' is not I/N with 1 ≤ I ≤ N (for example 3/16)") } }
+        guard checkpointInterval > 0 else { throw ValidationError("--checkpoint-interval must be positive") }
         guard progressInterval > 0 else { throw ValidationError("--progress-interval must be positive") }
         guard bins >= 2 else { throw ValidationError("--bins must be at least 2 (got \(bins))") }
         if let jitter { guard jitter >= 0, jitter.isFinite else { throw ValidationError("--jitter must be a finite number ≥ 0") } }
@@ -144,6 +154,8 @@ struct RunOptions: ParsableArguments {
         configuration.memory = memory.flatMap(MemorySize.parse)
         configuration.progressInterval = progressInterval
         configuration.quiet = quiet
+        configuration.checkpointInterval = checkpointInterval
+        configuration.shard = shard.flatMap(ShardSpec.parse) ?? ShardSpec.fromSLURM(ProcessInfo.processInfo.environment) ?? .whole
         if !wholeDatasets.isEmpty {
             configuration.variables = .datasets(wholeDatasets)
         } else if let variables {

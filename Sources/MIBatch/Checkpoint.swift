@@ -1,0 +1,181 @@
+import Foundation
+import Synchronization
+
+/// An append-only journal of finished cells, so an interrupted run resumes where it stopped.
+///
+/// Layout: a text header (`MIBATCH-CHECKPOINT 1`, then one JSON line naming the result
+/// configuration, input digest and shard), then binary records, each
+/// `magic u32 | count u32 | count × (cell u32, value bits u64, status u8) | FNV-1a u64`, all
+/// little-endian, fsynced when written. A record cut short by SIGKILL fails its length or
+/// checksum and is dropped with everything after it, so at most the cells finished since
+/// the last flush are lost.
+final class Checkpoint: @unchecked Sendable {
+    /// What a journal must match to be resumed from.
+    struct Header: Codable, Equatable {
+        var resultKey: String
+        var digest: String
+        var shard: String
+        var cells: Int
+    }
+
+    static let magicLine = "MIBATCH-CHECKPOINT 1\n"
+    static let recordMagic: UInt32 = 0x3142_494D   // "MIB1"
+
+    /// Path of the journal for the output file `output`.
+    static func path(for output: String) -> String { output + ".ckpt" }
+
+    let path: String
+    private let pending = Mutex<[(cell: UInt32, bits: UInt64, status: UInt8)]>([])
+    private var descriptor: Int32 = -1
+
+    /// Opens (creating with `header` when absent) the journal for appending.
+    init(path: String, header: Header, fresh: Bool) throws(MIBatchError) {
+        self.path = path
+        let flags = O_WRONLY | O_CREAT | O_APPEND | (fresh ? O_TRUNC : 0)
+        descriptor = open(path, flags, 0o644)
+        guard descriptor >= 0 else {
+            throw .cannotCreateOutput(path: path, reason: "cannot write checkpoint: \(String(cString: strerror(errno)))")
+        }
+        if fresh {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys]
+            let json = (try? encoder.encode(header)) ?? Data()
+            var bytes = Array(Self.magicLine.utf8) + Array(json) + [0x0A]
+            if !Self.writeAll(descriptor, &bytes) {
+                throw .cannotCreateOutput(path: path, reason: "cannot write checkpoint: \(String(cString: strerror(errno)))")
+            }
+            fsync(descriptor)
+        }
+    }
+
+    deinit { if descriptor >= 0 { close(descriptor) } }
+
+    /// Reads an existing journal.
+    ///
+    /// - Returns: `nil` when there is no journal; otherwise the finished cells.
+    /// - Throws: `.checkpointMismatch` when it belongs to another configuration, input or shard.
+    static func load(path: String, expected: Header) throws(MIBatchError) -> [Int: (value: Double, status: UInt8)]? {
+        guard let data = FileManager.default.contents(atPath: path) else { return nil }
+        let bytes = [UInt8](data)
+        let magic = Array(magicLine.utf8)
+        guard bytes.count >= magic.count, Array(bytes[0..<magic.count]) == magic,
+              let newline = bytes[magic.count...].firstIndex(of: 0x0A),
+              let header = try? JSONDecoder().decode(Header.self, from: Data(bytes[magic.count..<newline])) else {
+            throw .checkpointMismatch(path: path, reason: "it is not a mibatch checkpoint (or its header is damaged)")
+        }
+        if header.digest != expected.digest {
+            throw .checkpointMismatch(path: path, reason: "it was written for different input data (\(header.digest), now \(expected.digest))")
+        }
+        if header.resultKey != expected.resultKey {
+            throw .checkpointMismatch(path: path, reason: "it was written with different options: \(RunConfiguration.firstDifference(header.resultKey, expected.resultKey))")
+        }
+        if header.shard != expected.shard || header.cells != expected.cells {
+            throw .checkpointMismatch(path: path, reason: "it was written for shard \(header.shard), this run is shard \(expected.shard)")
+        }
+        var cells: [Int: (value: Double, status: UInt8)] = [:]
+        var offset = newline + 1
+        var validEnd = offset
+        while offset + 8 <= bytes.count {
+            let magicValue = read32(bytes, offset), count = Int(read32(bytes, offset + 4))
+            let end = offset + 8 + count * 13 + 8
+            guard magicValue == recordMagic, end <= bytes.count,
+                  fnv1a(bytes[offset + 4..<end - 8]) == read64(bytes, end - 8) else { break }
+            var position = offset + 8
+            for _ in 0..<count {
+                let cell = Int(read32(bytes, position))
+                let bits = read64(bytes, position + 4)
+                let status = bytes[position + 12]
+                if cell < expected.cells { cells[cell] = (Double(bitPattern: bits), status) }
+                position += 13
+            }
+            offset = end
+            validEnd = end
+        }
+        if validEnd < bytes.count { truncate(path, off_t(validEnd)) }   // drop a torn tail before appending
+        return cells
+    }
+
+    /// Records a finished cell (any thread); written at the next `flush`.
+    func record(cell: Int, value: Double, status: UInt8) {
+        pending.withLock { $0.append((UInt32(cell), value.bitPattern, status)) }
+    }
+
+    /// Appends every recorded cell as one record and fsyncs. Returns false on a write error.
+    @discardableResult
+    func flush() -> Bool {
+        let batch = pending.withLock { list -> [(cell: UInt32, bits: UInt64, status: UInt8)] in
+            defer { list.removeAll(keepingCapacity: true) }
+            return list
+        }
+        guard !batch.isEmpty else { return true }
+        var body: [UInt8] = []
+        body.reserveCapacity(4 + batch.count * 13)
+        Self.append32(&body, UInt32(batch.count))
+        for entry in batch {
+            Self.append32(&body, entry.cell)
+            Self.append64(&body, entry.bits)
+            body.append(entry.status)
+        }
+        var record: [UInt8] = []
+        Self.append32(&record, Self.recordMagic)
+        record += body
+        Self.append64(&record, Self.fnv1a(body[...]))
+        let ok = Self.writeAll(descriptor, &record)
+        fsync(descriptor)
+        return ok
+    }
+
+    /// Deletes the journal (after the output is safely in place).
+    func remove() {
+        close(descriptor)
+        descriptor = -1
+        unlink(path)
+    }
+
+    static func writeAll(_ descriptor: Int32, _ bytes: inout [UInt8]) -> Bool {
+        bytes.withUnsafeBytes { buffer in
+            var offset = 0
+            while offset < buffer.count {
+                let written = write(descriptor, buffer.baseAddress! + offset, buffer.count - offset)
+                if written <= 0 { return false }
+                offset += written
+            }
+            return true
+        }
+    }
+
+    static func fnv1a(_ bytes: ArraySlice<UInt8>) -> UInt64 {
+        var hash: UInt64 = 0xCBF2_9CE4_8422_2325
+        for byte in bytes { hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01B3 }
+        return hash
+    }
+
+    static func append32(_ bytes: inout [UInt8], _ value: UInt32) {
+        for shift in stride(from: 0, to: 32, by: 8) { bytes.append(UInt8(truncatingIfNeeded: value >> UInt32(shift))) }
+    }
+
+    static func append64(_ bytes: inout [UInt8], _ value: UInt64) {
+        for shift in stride(from: 0, to: 64, by: 8) { bytes.append(UInt8(truncatingIfNeeded: value >> UInt64(shift))) }
+    }
+
+    static func read32(_ bytes: [UInt8], _ offset: Int) -> UInt32 {
+        (0..<4).reduce(UInt32(0)) { $0 | UInt32(bytes[offset + $1]) << UInt32(8 * $1) }
+    }
+
+    static func read64(_ bytes: [UInt8], _ offset: Int) -> UInt64 {
+        (0..<8).reduce(UInt64(0)) { $0 | UInt64(bytes[offset + $1]) << UInt64(8 * $1) }
+    }
+}
+
+extension RunConfiguration {
+    /// Names the first top-level JSON key whose value differs between two result keys.
+    static func firstDifference(_ a: String, _ b: String) -> String {
+        guard let left = try? JSONSerialization.jsonObject(with: Data(a.utf8)) as? [String: Any],
+              let right = try? JSONSerialization.jsonObject(with: Data(b.utf8)) as? [String: Any] else { return "configuration differs" }
+        for key in Set(left.keys).union(right.keys).sorted() {
+            let l = left[key].map { "\($0)" } ?? "absent", r = right[key].map { "\($0)" } ?? "absent"
+            if l != r { return "\(key) was \(l), now \(r)" }
+        }
+        return "configuration differs"
+    }
+}

@@ -1,0 +1,171 @@
+import Foundation
+import HDF5
+
+/// `mibatch merge`: combines shard files of one configuration into one matrix.
+public enum Merge {
+    /// One shard file as read.
+    struct ShardFile {
+        var path: String
+        var shard: ShardSpec
+        var attributes: [String: String]
+        var rowNames: [String]
+        var columnNames: [String]
+        var values: [Double]
+        var status: [UInt8]
+        /// Root attribute names in file order (kept for the merged file).
+        var attributeOrder: [String]
+    }
+
+    /// What a merge produced.
+    public struct Outcome: Sendable {
+        /// The file written (also for a partial merge).
+        public var output: String
+        /// Shards merged and expected.
+        public var merged: Int
+        public var expected: Int
+        /// Cells filled / not filled (off the diagonal).
+        public var filledCells: Int
+        public var missingCells: Int
+        /// Set when shards are missing (the file was written only with `partial`).
+        public var missing: MIBatchError?
+    }
+
+    /// Merges `paths` into `output`.
+    ///
+    /// Refuses shards whose input digest, result configuration, names or shard count differ
+    /// (naming the first difference). Missing shards: `.missingShards` with the `--array=`
+    /// list to resubmit; with `partial`, the file is still written (missing pairs status 0).
+    public static func run(_ paths: [String], output: String, partial: Bool, force: Bool,
+                           commandLine: [String]) throws(MIBatchError) -> Outcome {
+        guard !paths.isEmpty else { throw .invalidOption("merge: give the shard files to merge") }
+        var preflight = RunConfiguration(input: paths[0], dataset: nil, output: output)
+        preflight.force = force
+        for path in paths {
+            preflight.input = path
+            try OutputWriter.preflight(preflight)
+        }
+        let shards = try paths.map { path throws(MIBatchError) in try read(path) }.sorted { $0.shard.index < $1.shard.index }
+        let reference = shards[0]
+        for shard in shards.dropFirst() {
+            for key in ["input_digest", "result_configuration"] where shard.attributes[key] != reference.attributes[key] {
+                let reason = key == "result_configuration"
+                    ? "different options: " + RunConfiguration.firstDifference(reference.attributes[key] ?? "", shard.attributes[key] ?? "")
+                    : "different input data (input_digest \(shard.attributes[key] ?? "absent") vs \(reference.attributes[key] ?? "absent"))"
+                throw .shardMismatch(file: shard.path, reference: reference.path, reason: reason)
+            }
+            if shard.shard.count != reference.shard.count {
+                throw .shardMismatch(file: shard.path, reference: reference.path,
+                                     reason: "it is shard \(shard.shard) but the other is \(reference.shard)")
+            }
+            if shard.rowNames != reference.rowNames || shard.columnNames != reference.columnNames {
+                throw .shardMismatch(file: shard.path, reference: reference.path, reason: "different variables")
+            }
+            if shard.shard.index == reference.shard.index || shards.filter({ $0.shard.index == shard.shard.index }).count > 1 {
+                throw .shardMismatch(file: shard.path, reference: reference.path, reason: "shard \(shard.shard) is given twice")
+            }
+        }
+        let count = reference.shard.count
+        var values = [Double](repeating: .nan, count: reference.values.count)
+        var status = [UInt8](repeating: PairStatus.notComputed.rawValue, count: reference.values.count)
+        for shard in shards {
+            for index in status.indices where shard.status[index] != PairStatus.notComputed.rawValue {
+                guard status[index] == PairStatus.notComputed.rawValue else {
+                    throw .shardMismatch(file: shard.path, reference: reference.path, reason: "both computed the same pair (cell \(index))")
+                }
+                status[index] = shard.status[index]
+                values[index] = shard.values[index]
+            }
+        }
+        let present = Set(shards.map(\.shard.index))
+        let absent = (1...count).filter { !present.contains($0) }
+        let width = reference.columnNames.count
+        let symmetric = reference.rowNames == reference.columnNames
+        let offDiagonal = status.indices.filter { !(symmetric && $0 / width == $0 % width) }
+        let missingCells = offDiagonal.filter { status[$0] == PairStatus.notComputed.rawValue }.count
+        if absent.isEmpty && missingCells > 0 {
+            throw .shardMismatch(file: reference.path, reference: "the other shards",
+                                 reason: "all \(count) shards are present but \(missingCells) pairs are in none of them")
+        }
+        var missing: MIBatchError? = nil
+        if !absent.isEmpty {
+            missing = .missingShards(missing: absent.map { "\($0)/\(count)" }, resubmit: arrayList(absent, reference: reference))
+            if !partial { throw missing! }
+        }
+
+        let now = Date()
+        var attributes = reference.attributes
+        let shardRecords: [[String: String]] = shards.map { shard in
+            var record = ["file": Provenance.absolute(shard.path), "shard": shard.shard.description]
+            for key in ["host", "start_time", "end_time", "threads", "slurm_job_id", "slurm_array_job_id", "slurm_array_task_id"] {
+                if let value = shard.attributes[key] { record[key] = value }
+            }
+            return record
+        }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        attributes["shards"] = String(decoding: (try? encoder.encode(shardRecords)) ?? Data(), as: UTF8.self)
+        attributes["shard"] = absent.isEmpty ? "merged \(count)/\(count)" : "merged \(count - absent.count)/\(count) (partial)"
+        attributes["shard_source"] = "merge"
+        attributes["run_command_line"] = reference.attributes["command_line"]
+        let command = commandLine.map(Provenance.shellQuoted).joined(separator: " ")
+        attributes["command_line"] = command
+        attributes["start_time"] = shards.compactMap { $0.attributes["start_time"] }.min()
+        attributes["end_time"] = shards.compactMap { $0.attributes["end_time"] }.max()
+        attributes["merge_time"] = Provenance.iso8601(now)
+        attributes["host"] = ProcessInfo.processInfo.hostName
+        attributes["history"] = (reference.attributes["history"].map { $0 + "\n" } ?? "") + "\(Provenance.iso8601(now)): \(command)"
+        for key in ["slurm_job_id", "slurm_array_task_id", "threads"] { attributes[key] = nil }
+        let order = reference.attributeOrder.filter { attributes[$0] != nil }
+            + ["shards", "run_command_line", "merge_time"].filter { !reference.attributeOrder.contains($0) }
+        let matrix = MIMatrix(rowNames: reference.rowNames, columnNames: reference.columnNames, values: values, status: status)
+        try OutputWriter.write(matrix, attributes: order.map { ($0, attributes[$0]!) }, units: attributes["units"] ?? "nats",
+                               estimator: attributes["estimator"] ?? "", to: output, overwrite: force)
+        return Outcome(output: output, merged: shards.count, expected: count, filledCells: offDiagonal.count - missingCells,
+                       missingCells: missingCells, missing: missing)
+    }
+
+    /// The `--array=` list for shard numbers: SLURM array indices when the shards recorded
+    /// their array's minimum and step, else shard − 1 (for `--array=0-(N-1)`); ranges compacted.
+    static func arrayList(_ shards: [Int], reference: ShardFile) -> String {
+        let minimum = reference.attributes["slurm_array_task_min"].flatMap(Int.init) ?? 0
+        let step = reference.attributes["slurm_array_task_step"].flatMap(Int.init) ?? 1
+        let indices = shards.map { minimum + ($0 - 1) * step }
+        var parts: [String] = []
+        var start = indices[0], previous = indices[0]
+        for index in indices.dropFirst() + [Int.min] {
+            if index == previous + step && index != Int.min { previous = index; continue }
+            parts.append(start == previous ? "\(start)" : (step == 1 ? "\(start)-\(previous)" : "\(start)-\(previous):\(step)"))
+            start = index
+            previous = index
+        }
+        return parts.joined(separator: ",")
+    }
+
+    static func read(_ path: String) throws(MIBatchError) -> ShardFile {
+        do {
+            let file = try File.open(path)
+            var attributes: [String: String] = [:]
+            let order = try file.attributeNames()
+            for name in order { if case let .string(value)? = try file.attribute(name) { attributes[name] = value } }
+            guard attributes["tool"] == "mibatch" else {
+                throw MIBatchError.shardMismatch(file: path, reference: "mibatch outputs", reason: "it is not a mibatch output")
+            }
+            let shardText = attributes["shard"] ?? "1/1"
+            guard let shard = ShardSpec.parse(shardText) else {
+                throw MIBatchError.shardMismatch(file: path, reference: "shard files", reason: "its shard attribute is '\(shardText)'")
+            }
+            return ShardFile(path: path, shard: shard, attributes: attributes,
+                             rowNames: try file.dataset("/var_i").readStrings(),
+                             columnNames: try file.dataset("/var_j").readStrings(),
+                             values: try file.dataset("/mi").readAll(), status: try file.dataset("/status").readBytes(),
+                             attributeOrder: order)
+        } catch let error as MIBatchError {
+            throw error
+        } catch let error as HDF5Error {
+            throw .hdf5(error)
+        } catch {
+            throw .invalidOption("\(path): \(error)")
+        }
+    }
+}
+
