@@ -12,6 +12,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-atomics", from: "1.3.0"),
         .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
     ],
     targets: [
@@ -22,7 +23,10 @@ let package = Package(
         ),
         .target(name: "HDF5", dependencies: ["CHDF5"]),
         .target(name: "MIEstimators"),
-        .target(name: "MIBatch", dependencies: ["HDF5", "MIEstimators"]),
+        .target(
+            name: "MIBatch",
+            dependencies: ["HDF5", "MIEstimators", .product(name: "Atomics", package: "swift-atomics")]
+        ),
         .executableTarget(
             name: "mibatch",
             dependencies: [
@@ -40,6 +44,7 @@ let package = Package(
         ),
         .testTarget(name: "HDF5Tests", dependencies: ["HDF5"]),
         .testTarget(name: "MIBatchTests", dependencies: ["MIBatch", "HDF5", "MIEstimators"]),
+        .testTarget(name: "SchedulerTests", dependencies: ["MIBatch"]),
         .testTarget(name: "EndToEndTests", dependencies: ["HDF5", "MIEstimators", "mibatch"]),
     ]
 )

@@ -13,7 +13,7 @@ extension Binned.BiasCorrection: ExpressibleByArgument {}
 struct Run: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Compute the MI matrix of all pairs of variables of a dataset.",
-        discussion: "Exit status: 0 success, 3 written with failed pairs, 64 usage, 65 bad data, 66 missing input, 73 cannot create output, 74 I/O error."
+        discussion: "Exit status: 0 success, 3 written with failed pairs, 64 usage, 65 bad data, 66 missing input, 73 cannot create output, 74 I/O error, 75 interrupted (checkpoint saved; rerun to resume). See mibatch(1)."
     )
 
     @OptionGroup var options: RunOptions
