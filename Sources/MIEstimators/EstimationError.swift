@@ -16,6 +16,9 @@ public enum EstimationError: Error, Equatable, Sendable, CustomStringConvertible
     /// The data contain `count` NaN or infinite values; estimators are defined for finite
     /// data only.
     case nonFiniteValues(count: Int)
+    /// Differences between values overflow `Double` (a variable spans more than ~1.8e308,
+    /// e.g. |values| near 1e308), so distances are not finite.
+    case valueRangeOverflow
 
     /// A message a user can act on.
     public var description: String {
@@ -30,6 +33,8 @@ public enum EstimationError: Error, Equatable, Sendable, CustomStringConvertible
             return "shape mismatch: \(what)"
         case .nonFiniteValues(let count):
             return "\(count) value(s) are NaN or infinite; remove or impute them before estimating MI"
+        case .valueRangeOverflow:
+            return "values are so large (~1e308) that their differences overflow; rescale the data"
         }
     }
 }

@@ -53,6 +53,8 @@ public struct KSG: Sendable {
         public let dimension: Int
         /// Number of NaN/∞ values (estimates involving this variable throw if > 0).
         public let nonFiniteCount: Int
+        /// False when some dimension's max − min overflows (estimates then throw).
+        public let rangeIsFinite: Bool
         let values: [Double]
         /// d == 1: values ascending (ties by sample index) and each sample's position in it.
         let sorted: [Double]
@@ -68,6 +70,15 @@ public struct KSG: Sendable {
             values = v.values
             let bad = v.values.reduce(0) { $0 + ($1.isFinite ? 0 : 1) }
             nonFiniteCount = bad
+            var spanOK = true
+            if bad == 0 && v.count > 0 {
+                for j in 0..<v.dimension {
+                    var lo = Double.infinity, hi = -Double.infinity
+                    for i in 0..<v.count { let a = v.values[i * v.dimension + j]; lo = min(lo, a); hi = max(hi, a) }
+                    if !(hi - lo).isFinite { spanOK = false }
+                }
+            }
+            rangeIsFinite = spanOK
             if v.dimension == 1 && bad == 0 {
                 let vals = v.values
                 var order = Array(0..<v.count)
@@ -111,7 +122,8 @@ public struct KSG: Sendable {
     ///
     /// - Throws: ``EstimationError/dimensionMismatch(_:)`` if the sample counts differ;
     ///   ``EstimationError/tooFewSamples(count:required:)`` if n ≤ k;
-    ///   ``EstimationError/nonFiniteValues(count:)`` if either variable holds NaN/∞.
+    ///   ``EstimationError/nonFiniteValues(count:)`` if either variable holds NaN/∞;
+    ///   ``EstimationError/valueRangeOverflow`` if differences of values overflow.
     /// - Complexity: scalar pairs: O(n log n) expected (rank grid for the joint k-NN,
     ///   binary search for marginal counts); otherwise a per-pair k-d tree, O(n log n)
     ///   expected for fixed dimension. Allocates O(n) scratch per call, nothing per sample.
@@ -124,6 +136,7 @@ public struct KSG: Sendable {
         guard n > k else { throw .tooFewSamples(count: n, required: k + 1) }
         let bad = x.nonFiniteCount + y.nonFiniteCount
         guard bad == 0 else { throw .nonFiniteValues(count: bad) }
+        guard x.rangeIsFinite && y.rangeIsFinite else { throw .valueRangeOverflow }
 
         var hist = [Int32](repeating: 0, count: n + 1)
         hist.withUnsafeMutableBufferPointer { h in

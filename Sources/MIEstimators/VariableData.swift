@@ -76,12 +76,4 @@ public struct VariableData: Sendable, Equatable {
         values.allSatisfy { $0.isFinite }
     }
 
-    /// Shape check shared by the estimators: same number of samples in both variables.
-    func checkSameCount(as other: VariableData) throws(EstimationError) {
-        guard count == other.count else {
-            throw .dimensionMismatch(
-                "the two variables have different sample counts (\(count) vs \(other.count)); "
-                    + "MI needs paired samples")
-        }
-    }
 }

@@ -7,7 +7,7 @@
 final class _KDTree: Sendable {
     let count: Int
     let dim: Int
-    static let leafSize = 8
+    static let leafSize = 32
     /// Points in tree order, row-major (`count * dim`).
     let points: [Double]
     /// Tree position → original sample index.
@@ -147,26 +147,31 @@ struct _KDView {
     }
 
     /// Number of tree points (the query point included, if it is in the tree) within
-    /// max-norm distance `radius` of `q`: `< radius` if `strict`, else `≤ radius`.
-    func rangeCount(_ v: Int, _ q: UnsafePointer<Double>, _ radius: Double, strict: Bool) -> Int {
-        let lb = lowerBound(v, q)
-        if strict ? lb >= radius : lb > radius { return 0 }
-        let size = Int(ends[v]) - Int(starts[v])
-        let ub = upperBound(v, q)
-        if strict ? ub < radius : ub <= radius { return size }
-        if !isLeaf(v) {
-            return rangeCount(2 * v + 1, q, radius, strict: strict)
-                + rangeCount(2 * v + 2, q, radius, strict: strict)
+    /// max-norm distance `radius` of `q` (non-strict: `≤ radius`). For a strict count
+    /// pass `radius.nextDown`: for doubles, d < r ⇔ d ≤ r.nextDown, exactly.
+    func rangeCount(_ v: Int, _ q: UnsafePointer<Double>, _ radius: Double) -> Int {
+        let lo = boxes + v * 2 * dim, hi = lo + dim
+        var inside = true
+        for j in 0..<dim {
+            let qj = q[j]
+            // Every point p of the box has fl(p_j − q_j) ≥ fl(lo_j − q_j), etc. (monotone rounding).
+            if lo[j] - qj > radius || qj - hi[j] > radius { return 0 }
+            inside = inside && hi[j] - qj <= radius && qj - lo[j] <= radius
+        }
+        let s = Int(starts[v]), e = Int(ends[v])
+        if inside { return e - s }
+        if e - s > _KDTree.leafSize {
+            return rangeCount(2 * v + 1, q, radius) + rangeCount(2 * v + 2, q, radius)
         }
         var c = 0
-        for p in Int(starts[v])..<Int(ends[v]) {
+        for p in s..<e {
             let row = points + p * dim
             var d = 0.0
             for j in 0..<dim {
                 let a = abs(row[j] - q[j])
                 d = d < a ? a : d
             }
-            c += (strict ? d < radius : d <= radius) ? 1 : 0
+            c &+= d <= radius ? 1 : 0
         }
         return c
     }

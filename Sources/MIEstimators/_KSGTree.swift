@@ -59,15 +59,16 @@ private struct _JointSearch {
 @inline(__always)
 private func _marginalCount(
     _ v: KSG.Prepared, _ view: _KDView?, values: UnsafePointer<Double>,
-    sorted: UnsafePointer<Double>?, rank: UnsafePointer<Int32>?,
+    sorted: UnsafePointer<Double>?,
     i: Int, radius: Double, strict: Bool
 ) -> Int {
     let d = v.dimension
-    if let sorted, let rank {
-        return _sortedCount(sorted, n: v.count, rank: Int(rank[i]), x: values[i], radius: radius, strict: strict)
+    if let sorted {
+        return _sortedCount(sorted, n: v.count, x: values[i], radius: radius, strict: strict)
     }
-    let withSelf = view!.rangeCount(0, values + i * d, radius, strict: strict)
-    return withSelf - ((strict && !(0 < radius)) ? 0 : 1)
+    // d < r ⇔ d ≤ r.nextDown for doubles; a strict zero radius contains nothing, not even self.
+    if strict && !(radius > 0) { return 0 }
+    return view!.rangeCount(0, values + i * d, strict ? radius.nextDown : radius) - 1
 }
 
 /// Fills `hist[m]` with how many marginal terms have digamma argument m (see `KSG`).
@@ -86,8 +87,8 @@ func _ksgTreeHistogram(
     let scratch = UnsafeMutablePointer<Double>.allocate(capacity: 3 * capacity)
     defer { scratch.deallocate() }
     tree.withView { jv in
-        x.withUnsafeParts { xvals, xsorted, xrank, xview in
-            y.withUnsafeParts { yvals, ysorted, yrank, yview in
+        x.withUnsafeParts { xvals, xsorted, _, xview in
+            y.withUnsafeParts { yvals, ysorted, _, yview in
                 var s = _JointSearch(
                     view: jv, dx: dx, strictStop: algorithm == .ksg2,
                     list: _NeighbourList(k: k, capacity: capacity, scratch: scratch),
@@ -108,9 +109,9 @@ func _ksgTreeHistogram(
                         }
                     }
                     let strict = algorithm == .ksg1
-                    let nx = _marginalCount(x, xview, values: xvals, sorted: xsorted, rank: xrank,
+                    let nx = _marginalCount(x, xview, values: xvals, sorted: xsorted,
                                             i: i, radius: rx, strict: strict)
-                    let ny = _marginalCount(y, yview, values: yvals, sorted: ysorted, rank: yrank,
+                    let ny = _marginalCount(y, yview, values: yvals, sorted: ysorted,
                                             i: i, radius: ry, strict: strict)
                     let shift = strict ? 1 : 0
                     hist[nx + shift] += 1

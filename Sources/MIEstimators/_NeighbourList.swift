@@ -50,7 +50,7 @@ struct _NeighbourList {
     /// True when the (k+1)-th smallest distance equals the k-th: the k-NN set is tied and
     /// the KSG-2 rule (all points within ε) needs a second pass. Needs capacity k + 1.
     @inline(__always) var kthIsTied: Bool {
-        filled > k && dist[k] == dist[k - 1]
+        filled > k && dist[k] == dist[k - 1] && dist[k] < .infinity
     }
 
     /// Largest marginal distances among the first k entries.
@@ -64,45 +64,67 @@ struct _NeighbourList {
     }
 }
 
-/// Marginal neighbour count in a sorted 1-D column, excluding the sample itself.
-///
-/// Counts positions p ≠ `rank` with `|xs[p] − x| < radius` (strict) or `≤ radius`, where
-/// the difference is the same floating-point subtraction a brute-force loop performs.
-/// Because rounding is monotone, that predicate is monotone on each side of `rank`, so
-/// two binary searches give exactly the brute-force count (no epsilon anywhere).
+/// All-ones if `a < r`, else 0, for finite `a`, `r` (never NaN): the exact difference
+/// of two doubles is 0 only when they are equal (and then rounds to +0), and otherwise
+/// rounds to a nonzero value of the same sign — so the sign bit of fl(a − r) is exactly
+/// the comparison. Integer masks keep LLVM from turning binary searches into
+/// unpredictable branches.
 @inline(__always)
-func _sortedCount(
-    _ xs: UnsafePointer<Double>, n: Int, rank: Int, x: Double, radius: Double, strict: Bool
-) -> Int {
-    // Right side: positions rank+1 ..< n, predicate "xs[p] − x within radius" true-then-false.
-    var base = rank + 1
-    var len = n - base
-    if len > 0 {
+func _lessMask(_ a: Double, _ r: Double) -> Int {
+    Int(bitPattern: UInt((a - r).bitPattern)) >> 63
+}
+
+/// Marginal neighbour counts (self excluded) of one sample in two sorted 1-D columns.
+///
+/// Counts positions p with `|xs[p] − x| < rx` (strict) or `≤ rx`, where the difference
+/// is the same floating-point subtraction a brute-force loop performs, and likewise in
+/// `ys`. Over the whole sorted array, fl(xs[p] − x) is non-decreasing in p (rounding is
+/// monotone), so the inside set is an interval [lo, hi) found by two binary searches;
+/// all four searches run interleaved with a fixed step count and no branches. Equals
+/// the brute-force counts exactly.
+@inline(__always)
+func _sortedCounts(
+    _ xs: UnsafePointer<Double>, _ ys: UnsafePointer<Double>, n: Int,
+    x: Double, y: Double, rx: Double, ry: Double, strict: Bool
+) -> (Int, Int) {
+    var xh = 0, xl = 0, yh = 0, yl = 0
+    var len = n
+    if strict {
+        // hi: first p with ¬(xs[p] − x < r);  lo: first p with (x − xs[p] < r).
         while len > 1 {
             let half = len >> 1
-            let d = xs[base + half] - x
-            let inside = strict ? d < radius : d <= radius
-            base = inside ? base + half : base
+            xh &+= half & _lessMask(xs[xh + half] - x, rx)
+            xl &+= half & ~_lessMask(x - xs[xl + half], rx)
+            yh &+= half & _lessMask(ys[yh + half] - y, ry)
+            yl &+= half & ~_lessMask(y - ys[yl + half], ry)
             len -= half
         }
-        let d = xs[base] - x
-        base += (strict ? d < radius : d <= radius) ? 1 : 0
-    }
-    let right = base - (rank + 1)
-    // Left side: positions 0 ..< rank, predicate "x − xs[p] within radius" false-then-true.
-    // Count of the true suffix = rank − (first true position).
-    var lo = 0
-    len = rank
-    if len > 0 {
+        xh &+= 1 & _lessMask(xs[xh] - x, rx)
+        xl &+= 1 & ~_lessMask(x - xs[xl], rx)
+        yh &+= 1 & _lessMask(ys[yh] - y, ry)
+        yl &+= 1 & ~_lessMask(y - ys[yl], ry)
+        // A zero radius contains nothing (not even the sample itself).
+        return (rx > 0 ? xh - xl - 1 : 0, ry > 0 ? yh - yl - 1 : 0)
+    } else {
+        // a ≤ r  ⇔  ¬(r < a)
         while len > 1 {
             let half = len >> 1
-            let d = x - xs[lo + half - 1]
-            let inside = strict ? d < radius : d <= radius
-            lo = inside ? lo : lo + half
+            xh &+= half & ~_lessMask(rx, xs[xh + half] - x)
+            xl &+= half & _lessMask(rx, x - xs[xl + half])
+            yh &+= half & ~_lessMask(ry, ys[yh + half] - y)
+            yl &+= half & _lessMask(ry, y - ys[yl + half])
             len -= half
         }
-        let d = x - xs[lo]
-        lo += (strict ? d < radius : d <= radius) ? 0 : 1
+        xh &+= 1 & ~_lessMask(rx, xs[xh] - x)
+        xl &+= 1 & _lessMask(rx, x - xs[xl])
+        yh &+= 1 & ~_lessMask(ry, ys[yh] - y)
+        yl &+= 1 & _lessMask(ry, y - ys[yl])
+        return (xh - xl - 1, yh - yl - 1)
     }
-    return right + (rank - lo)
+}
+
+/// Single-column form of ``_sortedCounts`` (self excluded).
+@inline(__always)
+func _sortedCount(_ xs: UnsafePointer<Double>, n: Int, x: Double, radius: Double, strict: Bool) -> Int {
+    _sortedCounts(xs, xs, n: n, x: x, y: x, rx: radius, ry: radius, strict: strict).0
 }

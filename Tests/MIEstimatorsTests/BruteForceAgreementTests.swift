@@ -1,0 +1,70 @@
+import MIEstimators
+import Testing
+
+/// Requirement 1: the fast estimators equal an O(n²) reference written from the definitions.
+@Suite struct BruteForceAgreementTests {
+    @Test(arguments: [1, 3, 5])
+    func scalarAndMultiDimensional(d: Int) throws {
+        for dt in [1, 3, 5] {
+            for (n, k) in [(5, 3), (8, 1), (12, 4), (60, 2), (150, 3)] {
+                let x = uniformData(n: n, d: d, seed: UInt64(100 * n + 10 * d + dt), stream: 1)
+                // T depends on X's first coordinate so the estimate is not trivially ≈ 0.
+                var t = uniformData(n: n, d: dt, seed: UInt64(100 * n + 10 * d + dt), stream: 2)
+                for i in 0..<n { t.values[i * dt] += x.values[i * d] }
+                for alg in KSGAlgorithm.allCases {
+                    let fast = try ksg(alg, x, t, k: k)
+                    let slow = Reference.ksg(alg, x, t, k: k)
+                    #expect(abs(fast - slow) <= 1e-12, "d=\(d) dt=\(dt) n=\(n) k=\(k) \(alg): \(fast) vs \(slow)")
+                }
+            }
+        }
+    }
+
+    @Test func smallestSampleSizeAndSeveralK() throws {
+        for k in [1, 2, 3, 5, 8] {
+            for d in [1, 2] {
+                let n = k + 2
+                let x = uniformData(n: n, d: d, seed: UInt64(k), stream: 3)
+                let y = uniformData(n: n, d: 1, seed: UInt64(k), stream: 4)
+                for alg in KSGAlgorithm.allCases {
+                    let fast = try ksg(alg, x, y, k: k)
+                    #expect(abs(fast - Reference.ksg(alg, x, y, k: k)) <= 1e-12, "k=\(k) d=\(d) \(alg)")
+                }
+            }
+        }
+    }
+
+    /// Rounded data: many exact ties in each variable and in the joint space.
+    @Test func tiedData() throws {
+        for (d, n) in [(1, 300), (2, 200)] {
+            let x = uniformData(n: n, d: d, seed: 9, stream: 5).map { ($0 * 6).rounded() }
+            let y = uniformData(n: n, d: 1, seed: 9, stream: 6).map { ($0 * 4).rounded() }
+            for k in [1, 3] {
+                for alg in KSGAlgorithm.allCases {
+                    let fast = try ksg(alg, x, y, k: k)
+                    let slow = Reference.ksg(alg, x, y, k: k)
+                    #expect(abs(fast - slow) <= 1e-12, "ties d=\(d) k=\(k) \(alg): \(fast) vs \(slow)")
+                }
+            }
+        }
+    }
+
+    @Test func errors() throws {
+        let x = uniformData(n: 3, d: 1, seed: 1)
+        #expect(throws: EstimationError.tooFewSamples(count: 3, required: 4)) { try ksg(.ksg1, x, x, k: 3) }
+        let y = uniformData(n: 4, d: 1, seed: 1)
+        #expect(throws: EstimationError.self) { try ksg(.ksg2, x, y, k: 1) }
+        let bad = VariableData(column: [0, 1, .nan, 3, 4])
+        let ok = uniformData(n: 5, d: 1, seed: 2)
+        #expect(throws: EstimationError.nonFiniteValues(count: 1)) { try ksg(.ksg1, bad, ok, k: 1) }
+    }
+}
+
+extension BruteForceAgreementTests {
+    @Test func overflowingRangeThrows() {
+        let x = VariableData(column: [-1.5e308, 0, 1.5e308, 1, 2])
+        let y = uniformData(n: 5, d: 1, seed: 3)
+        #expect(throws: EstimationError.valueRangeOverflow) { try ksg(.ksg1, x, y, k: 1) }
+        #expect(throws: Never.self) { try ksg(.ksg1, x.scaled(0.5), y, k: 1) }
+    }
+}
