@@ -73,3 +73,50 @@ import Testing
         #expect(missing.status == 66)
     }
 }
+
+/// xarray opens every kind of output without extra keywords (netCDF conventions).
+@Suite struct XarrayReaderTests {
+    @Test func xarrayOpensAllPairsRectangularAndMergedOutputs() throws {
+        let dir = makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let input = dir.appendingPathComponent("in.h5").path
+        try writeCorrelatedPairs(to: input, samples: 300, rhos: [0.8, 0.1, 0.5], seed: 12)
+        let square = dir.appendingPathComponent("square.h5").path
+        let rectangle = dir.appendingPathComponent("rect.h5").path
+        let merged = dir.appendingPathComponent("merged.h5").path
+        #expect(try runMibatch(["run", input, "--dataset", "/data", "-o", square, "--quiet"]).status == 0)
+        #expect(try runMibatch(["run", input, "--dataset", "/data", "-o", rectangle, "--quiet", "--x-vars", "v0,v1", "--y-vars", "v2,v3,v4"]).status == 0)
+        for index in 1...2 {
+            #expect(try runMibatch(["run", input, "--dataset", "/data", "-o", dir.path + "/", "--shard", "\(index)/2", "--quiet"]).status == 0)
+        }
+        #expect(try runMibatch(["merge", dir.path + "/shard-0001-of-0002.h5", dir.path + "/shard-0002-of-0002.h5", "-o", merged]).status == 0)
+        let script = """
+            import json, sys
+            import xarray as xr
+            out = []
+            for path in sys.argv[1:]:
+                ds = xr.open_dataset(path, engine="h5netcdf")
+                mi = ds["mi"]
+                out.append({"dims": list(mi.dims), "shape": list(mi.shape), "units": mi.attrs.get("units"),
+                            "estimator": mi.attrs.get("estimator"), "var_i": [str(v) for v in ds["var_i"].values],
+                            "var_j": [str(v) for v in ds["var_j"].values], "v0v2": float(mi.sel(var_i="v0", var_j="v2")),
+                            "status_dims": list(ds["status"].dims)})
+            print(json.dumps(out))
+            """
+        let result = try runProcess("/usr/bin/env", ["python3", "-c", script, square, rectangle, merged])
+        #expect(result.status == 0, "python3 with xarray/h5netcdf failed (run .ci/setup): \(result.stderr)")
+        guard result.status == 0, let list = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [[String: Any]] else { return }
+        for entry in list {
+            #expect(entry["dims"] as? [String] == ["var_i", "var_j"])
+            #expect(entry["status_dims"] as? [String] == ["var_i", "var_j"])
+            #expect(entry["units"] as? String == "nats")
+            #expect((entry["estimator"] as? String)?.hasPrefix("KSG-2") == true)
+        }
+        #expect(list[0]["shape"] as? [Int] == [6, 6])
+        #expect(list[1]["shape"] as? [Int] == [2, 3])
+        #expect(list[1]["var_j"] as? [String] == ["v2", "v3", "v4"])
+        #expect(list[2]["shape"] as? [Int] == [6, 6])
+        let a = list[0]["v0v2"] as? Double, b = list[1]["v0v2"] as? Double, c = list[2]["v0v2"] as? Double
+        #expect(a != nil && a == b && a == c, "same pair, same value in every kind of file")
+    }
+}
