@@ -78,7 +78,7 @@ public final class Engine: @unchecked Sendable {
     public func scanInput() throws(MIBatchError) -> String {
         if let scanned { return scanned.scan.digest }
         let reader = try onIO { () throws(MIBatchError) in try InputReader(catalog: catalog, bandBytes: plan.bandBytes) }
-        let scan = try onIO { () throws(MIBatchError) in try reader.scan(retain: plan.holdsAllInput) }
+        let scan = try onIO { () throws(MIBatchError) in try reader.scan(retain: plan.holdsAllInput ? Set(plan.blocks.joined()) : []) }
         scanned = (reader, scan)
         return scan.digest
     }
@@ -104,7 +104,7 @@ public final class Engine: @unchecked Sendable {
             let members = plan.blocks[block]
             let raw: [Int: VariableData]
             if let all = scan.variables {
-                raw = Dictionary(uniqueKeysWithValues: members.map { ($0, all[$0]) })
+                raw = Dictionary(uniqueKeysWithValues: members.map { ($0, all[$0]!) })
             } else if let pending = prefetch, pending.block == block {
                 raw = try pending.result.wait()
                 prefetch = nil
@@ -148,8 +148,10 @@ public final class Engine: @unchecked Sendable {
             let lookup = first.merging(second) { a, _ in a }
             let kernel = self.kernel, plan = self.plan, cancellation = self.cancellation
             let onCellDone = self.onCellDone
-            WorkerPool.run(threads: configuration.threads, count: pending.count) { [doneCount = self.doneCountBox] slot in
-                if cancellation.isCancelled { return }
+            // Costliest cells first; idle workers steal. Cancellation is checked between cells.
+            let tasks = pending.indices.map { WorkStealingPool.WorkItem(index: $0, cost: plan.cellCost(pending[$0])) }
+            _ = WorkStealingPool.run(threads: configuration.threads, tasks: tasks,
+                                     isCancelled: { cancellation.isCancelled }) { [doneCount = self.doneCountBox] slot in
                 let cell = pending[slot]
                 let (r, c) = plan.cells[cell]
                 kernel.run(cell, lookup[plan.pairs.rows[r]] ?? nil, lookup[plan.pairs.columns[c]] ?? nil)

@@ -28,22 +28,24 @@ final class InputReader: @unchecked Sendable {
         /// `sha256:<hex>` of every value read, as little-endian float64 in storage order,
         /// datasets in catalog order (independent of blocking, shards and threads).
         var digest: String
-        /// Every variable's values when `retain` was requested.
-        var variables: [VariableData]?
+        /// Values of the retained variables, or `nil` when none were.
+        var variables: [Int: VariableData]?
     }
 
-    /// Streams every dataset once: digest, finiteness check, and (if `retain`) the values.
+    /// Streams every dataset once: digest, finiteness check, and the values of the variables
+    /// in `retain` (none when empty).
     ///
     /// - Throws: `.nonFiniteValue` naming dataset, column and row (storage coordinates) of
     ///   the first NaN/±Inf and how many there are; `.hdf5` on read errors.
-    func scan(retain: Bool) throws(MIBatchError) -> Scan {
+    func scan(retain: Set<Int>) throws(MIBatchError) -> Scan {
         var hasher = SHA256()
-        var storage: [[Double]] = retain
-            ? catalog.variables.map { [Double](repeating: 0, count: catalog.samples * $0.dimension) } : []
+        var storage: [[Double]] = catalog.variables.indices.map {
+            retain.contains($0) ? [Double](repeating: 0, count: catalog.samples * catalog.variables[$0].dimension) : []
+        }
         for (index, description) in catalog.datasets.enumerated() {
             var firstBad: (column: Int, row: Int, value: Double)? = nil
             var badCount = 0
-            let members = catalog.variables.indices.filter { catalog.variables[$0].dataset == index }
+            let members = catalog.variables.indices.filter { catalog.variables[$0].dataset == index && retain.contains($0) }
             let columns = description.shape.count == 2 ? description.shape[1] : 1
             try forEachBand(index, along: 0..<description.shape[0], columns: 0..<columns) { rows, band in
                 band.withUnsafeBytes { hasher.update($0) }
@@ -53,7 +55,7 @@ final class InputReader: @unchecked Sendable {
                         if firstBad == nil { firstBad = (c, r, band[(r - rows.lowerBound) * columns + c]) }
                     }
                 }
-                if retain {
+                if !members.isEmpty {
                     for member in members {
                         Self.scatter(band, rows: rows, bandColumns: 0..<columns, into: &storage[member],
                                      variable: catalog.variables[member], description: description, samples: catalog.samples)
@@ -65,8 +67,9 @@ final class InputReader: @unchecked Sendable {
                                       value: bad.value, total: badCount)
             }
         }
-        let variables = retain
-            ? zip(catalog.variables, storage).map { VariableData(count: catalog.samples, dimension: $0.dimension, values: $1) } : nil
+        let variables = retain.isEmpty ? nil : Dictionary(uniqueKeysWithValues: retain.map {
+            ($0, VariableData(count: catalog.samples, dimension: catalog.variables[$0].dimension, values: storage[$0]))
+        })
         return Scan(digest: "sha256:" + hasher.finalize(), variables: variables)
     }
 

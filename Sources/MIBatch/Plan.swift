@@ -39,7 +39,7 @@ public struct ExecutionPlan: Sendable {
     /// Bytes per read call of the input reader.
     public var bandBytes: Int
     /// Upper bound of a block's prepared bytes (fixed, so tiles never depend on the machine).
-    public static let blockBytesLimit = 64 << 20
+    public static let blockBytesLimit = 8 << 20
     /// Samples n and per-variable dimensions (for the cost model).
     let samples: Int
     let dimensions: [Int]

@@ -1,42 +1,19 @@
 import Foundation
-import Synchronization
 
-/// Runs `count` independent tasks on `threads` OS threads; each thread claims the next
-/// task index from one atomic counter until none are left.
+/// Runs independent tasks on the work-stealing pool (see ``WorkStealingPool``).
 ///
 /// Tasks must write only to disjoint memory; results therefore never depend on which
 /// thread ran which task or in which order.
 enum WorkerPool {
-    /// Runs `body(0..<count)` on `threads` threads and returns when all have finished.
-    ///
-    /// - Complexity: one atomic increment per task.
+    /// Runs `body(0..<count)` on `threads` threads (equal costs) and returns when all have run.
     static func run(threads: Int, count: Int, _ body: @escaping @Sendable (Int) -> Void) {
         guard count > 0 else { return }
-        let workers = max(1, min(threads, count))
-        if workers == 1 {
+        if threads <= 1 || count == 1 {
             for index in 0..<count { body(index) }
             return
         }
-        let next = Counter()
-        let group = DispatchGroup()
-        for _ in 0..<workers {
-            group.enter()
-            let thread = Thread {
-                while true {
-                    let index = next.value.add(1, ordering: .relaxed).oldValue
-                    if index >= count { break }
-                    body(index)
-                }
-                group.leave()
-            }
-            thread.stackSize = 8 << 20
-            thread.start()
-        }
-        group.wait()
-    }
-
-    private final class Counter: Sendable {
-        let value = Atomic<Int>(0)
+        _ = WorkStealingPool.run(threads: threads, tasks: (0..<count).map { WorkStealingPool.WorkItem(index: $0, cost: 1) },
+                                 body: body)
     }
 }
 
@@ -49,7 +26,10 @@ final class SharedBuffer<Element>: @unchecked Sendable {
         pointer.initialize(repeating: value)
     }
 
-    deinit { pointer.deallocate() }
+    deinit {
+        _ = pointer.deinitialize()
+        pointer.deallocate()
+    }
 
     subscript(index: Int) -> Element {
         get { pointer[index] }

@@ -1,4 +1,3 @@
-#if canImport(Atomics)  // see _WorkStealingDeque.swift
 extension WorkStealingPool {
     /// One task for ``WorkStealingPool/run(threads:tasks:isCancelled:body:)``: the index
     /// passed to the body and an estimate of its cost.
@@ -52,4 +51,3 @@ extension WorkStealingPool {
         return lists
     }
 }
-#endif

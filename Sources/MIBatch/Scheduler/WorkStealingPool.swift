@@ -1,6 +1,3 @@
-// The `#if` keeps the module building while the package does not yet depend on
-// swift-atomics; once Package.swift has the dependency it is always true.
-#if canImport(Atomics)
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -237,19 +234,18 @@ package enum WorkStealingPool {
 }
 
 extension WorkStealingPool {
-/// SplitMix64 (Steele, Lea, Flood 2014): a tiny seeded generator for victim selection.
-struct VictimGenerator: Sendable {
-    private var state: UInt64
-    /// Starts the sequence at `seed`.
-    init(seed: UInt64) { state = seed }
-    /// The next 64 random bits. O(1).
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
+    /// SplitMix64 (Steele, Lea, Flood 2014): a tiny seeded generator for victim selection.
+    struct VictimGenerator: Sendable {
+        private var state: UInt64
+        /// Starts the sequence at `seed`.
+        init(seed: UInt64) { state = seed }
+        /// The next 64 random bits. O(1).
+        mutating func next() -> UInt64 {
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
     }
 }
-}
-#endif

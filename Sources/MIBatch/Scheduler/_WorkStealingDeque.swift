@@ -1,7 +1,5 @@
 // Unsafe code: raw atomic storage for the Chase–Lev deque (see WorkStealingPool.swift for
-// the safe entry point). The `#if` keeps the module building while the package does not
-// yet depend on swift-atomics; once Package.swift has the dependency it is always true.
-#if canImport(Atomics)
+// the safe entry point).
 import Atomics
 
 /// A fixed-capacity, lock-free Chase–Lev work-stealing deque of `Int`s.
@@ -176,4 +174,3 @@ final class WorkStealingDeque: @unchecked Sendable {
         return max(0, b - t)
     }
 }
-#endif

@@ -1,5 +1,4 @@
 // Unsafe code: raw POSIX threads, and per-run shared state behind raw pointers.
-#if canImport(Atomics)
 import Atomics
 #if canImport(Glibc)
 import Glibc
@@ -141,4 +140,3 @@ final class WorkStealingRunState: @unchecked Sendable {
         Array(UnsafeBufferPointer(start: statistics, count: deques.count))
     }
 }
-#endif
