@@ -44,6 +44,7 @@ public struct ExecutionPlan: Sendable {
     let samples: Int
     let dimensions: [Int]
     let estimator: EstimatorKind
+    let mine: MINEOptions
 
     /// Plans `pairs` over `catalog` under `configuration` and a memory budget in bytes.
     ///
@@ -97,7 +98,8 @@ public struct ExecutionPlan: Sendable {
                                  memory: MemoryEstimate(budget: budget, fixed: fixed, matrix: matrixBytes, input: allBytes,
                                                         resident: holdsAll ? allBytes : min(allBytes, residentBlocks * largestBlock)),
                                  holdsAllInput: holdsAll, residentBlocks: residentBlocks, bandBytes: model.bandBytes, samples: catalog.samples,
-                                 dimensions: catalog.variables.map(\.dimension), estimator: configuration.estimator)
+                                 dimensions: catalog.variables.map(\.dimension), estimator: configuration.estimator,
+                                 mine: configuration.mine)
         var byTile: [Int: [Int]] = [:]
         for (index, cell) in cells.enumerated() {
             let a = blockOf[pairs.rows[cell.row]], b = blockOf[pairs.columns[cell.column]]
@@ -119,6 +121,10 @@ public struct ExecutionPlan: Sendable {
         switch estimator {
         case .ksg: return n * log2(n) * d
         case .binned: return n * d
+        case .mine:
+            let widths = [Int(d)] + mine.hidden + [1]
+            let perSample = zip(widths, widths.dropFirst()).reduce(0) { $0 + $1.0 * $1.1 }
+            return Double(mine.steps * 2 * mine.batchSize * perSample) * 3
         }
     }
 
@@ -180,6 +186,7 @@ struct MemoryModel {
         switch estimator {
         case .ksg: return samples * (24 * d + 16)
         case .binned: return samples * (8 * d + 8)
+        case .mine: return samples * (20 * d + 8)
         }
     }
 }

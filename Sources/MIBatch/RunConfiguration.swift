@@ -7,6 +7,8 @@ public enum EstimatorKind: String, Codable, CaseIterable, Sendable {
     case ksg
     /// Equal-width binning with the plug-in formula.
     case binned
+    /// MINE (Belghazi 2018): a statistics network trained on the Donsker–Varadhan bound.
+    case mine
 }
 
 /// Units of the reported MI values.
@@ -49,6 +51,8 @@ public struct RunConfiguration: Codable, Equatable, Sendable {
     public var bins: Int = 10
     /// Bias correction of the binned estimator.
     public var biasCorrection: Binned.BiasCorrection = .none
+    /// MINE training parameters (every one recorded in the provenance).
+    public var mine: MINEOptions = MINEOptions()
     /// Jitter: seeded noise of this many times each variable's spread (global-linf statistic)
     /// added before normalization, to break ties; `nil` for none.
     public var jitter: Double? = nil
@@ -114,6 +118,11 @@ public struct RunConfiguration: Codable, Equatable, Sendable {
             return "\(name) (k=\(k), \(normalization.rawValue))"
         case .binned:
             return "binned (\(bins) bins\(biasCorrection == .none ? "" : ", \(biasCorrection.rawValue)"))"
+        case .mine:
+            let corrected = mine.emaRate > 0 && mine.emaRate < 1 ? "Corrected" : "Biased"
+            let scale = normalization.rawValue.hasPrefix("global") || normalization == .robust ? "Global" : (normalization == .local ? "Local" : "Raw")
+            return "MINE-\(scale)-\(corrected) (hidden \(mine.hidden.map(String.init).joined(separator: ",")), \(mine.optimizer.rawValue) lr \(mine.learningRate), "
+                + "batch \(mine.batchSize), \(mine.steps) steps, EMA rate \(mine.emaRate), \(normalization.rawValue))"
         }
     }
 }
@@ -121,3 +130,41 @@ public struct RunConfiguration: Codable, Equatable, Sendable {
 extension KSGAlgorithm: Codable {}
 extension Normalization: Codable {}
 extension Binned.BiasCorrection: Codable {}
+
+/// MINE training parameters as recorded in the configuration (mirrors ``MINE/Parameters``).
+public struct MINEOptions: Codable, Equatable, Sendable {
+    /// Hidden layer widths of the statistics network.
+    public var hidden: [Int] = [64, 64]
+    /// Step size.
+    public var learningRate: Double = 1e-3
+    /// Adam moment decay rates and epsilon.
+    public var beta1: Double = 0.9
+    public var beta2: Double = 0.999
+    public var epsilon: Double = 1e-8
+    /// Samples per training batch.
+    public var batchSize: Int = 256
+    /// Training steps.
+    public var steps: Int = 2000
+    /// `adam` or `sgd`.
+    public var optimizer: MINE.Optimizer = .adam
+    /// Weight of the newest batch in the moving average of E[e^f] (0: biased MINE).
+    public var emaRate: Double = 0.01
+    /// Fraction of samples held out to evaluate the bound (0: evaluate on all data).
+    public var holdoutFraction: Double = 0
+    /// The reported value averages this many evaluations ...
+    public var averageLast: Int = 10
+    /// ... taken this many steps apart, ending at the last step.
+    public var evaluationInterval: Int = 20
+
+    /// Default options.
+    public init() {}
+
+    /// The estimator's parameter set.
+    public var parameters: MINE.Parameters {
+        MINE.Parameters(hidden: hidden, learningRate: learningRate, beta1: beta1, beta2: beta2, epsilon: epsilon,
+                        batchSize: batchSize, steps: steps, optimizer: optimizer, emaRate: emaRate,
+                        holdoutFraction: holdoutFraction, averageLast: averageLast, evaluationInterval: evaluationInterval)
+    }
+}
+
+extension MINE.Optimizer: Codable {}

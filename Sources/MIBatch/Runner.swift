@@ -82,7 +82,7 @@ struct CellKernel: Sendable {
         var code = PairStatus.failed
         if case let .ready(a)? = x, case let .ready(b)? = y {
             do {
-                value = try estimator.estimate(a, b) * scale
+                value = try estimator.estimate(a, b, variables: (pairs.rows[r], pairs.columns[c])) * scale
                 if value.isNaN { reasons[index] = "estimate is NaN" } else { code = .computed }
             } catch {
                 reasons[index] = "\(error)"

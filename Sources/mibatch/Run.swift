@@ -8,6 +8,7 @@ extension Normalization: ExpressibleByArgument {}
 extension InformationUnit: ExpressibleByArgument {}
 extension EstimatorKind: ExpressibleByArgument {}
 extension Binned.BiasCorrection: ExpressibleByArgument {}
+extension MINE.Optimizer: ExpressibleByArgument {}
 
 /// `mibatch run`: compute one MI matrix.
 struct Run: ParsableCommand {
@@ -56,7 +57,7 @@ struct RunOptions: ParsableArguments {
     @Option(name: .customLong("y-vars"), help: ArgumentHelp("Rectangular run: the column variables. Needs --x-vars.", valueName: "NAMES"))
     var yVariables: [String] = []
 
-    @Option(help: "Estimator: ksg (k-nearest neighbours) or binned (equal-width bins, plug-in).")
+    @Option(help: "Estimator: ksg (k-nearest neighbours), binned (equal-width bins, plug-in) or mine (neural; default MINE-Global-Corrected).")
     var estimator: EstimatorKind = .ksg
 
     @Option(help: "Bins per dimension for --estimator binned (at least 2).")
@@ -64,6 +65,39 @@ struct RunOptions: ParsableArguments {
 
     @Option(name: .customLong("bias-correction"), help: "Bias correction for --estimator binned: none or miller-madow.")
     var biasCorrection: Binned.BiasCorrection = .none
+
+    @Option(name: .customLong("mine-hidden"), help: ArgumentHelp("MINE: hidden layer widths of the statistics network (ReLU).", valueName: "W1,W2,..."))
+    var mineHidden: String = "64,64"
+
+    @Option(name: .customLong("mine-steps"), help: "MINE: training steps per pair.")
+    var mineSteps: Int = 2000
+
+    @Option(name: .customLong("mine-batch"), help: "MINE: samples per training batch (product samples permute y within the batch).")
+    var mineBatch: Int = 256
+
+    @Option(name: .customLong("mine-lr"), help: "MINE: learning rate.")
+    var mineLearningRate: Double = 1e-3
+
+    @Option(name: .customLong("mine-optimizer"), help: "MINE: adam, or sgd (plain gradient descent, the paper's setting).")
+    var mineOptimizer: MINE.Optimizer = .adam
+
+    @Option(name: .customLong("mine-beta1"), help: "MINE: Adam's first-moment decay.")
+    var mineBeta1: Double = 0.9
+
+    @Option(name: .customLong("mine-beta2"), help: "MINE: Adam's second-moment decay.")
+    var mineBeta2: Double = 0.999
+
+    @Option(name: .customLong("mine-ema-rate"), help: ArgumentHelp("MINE: weight of the newest batch in the moving average that replaces E[e^f] in the gradient (the bias correction); 0 gives biased MINE.", valueName: "RATE"))
+    var mineEmaRate: Double = 0.01
+
+    @Option(name: .customLong("mine-holdout"), help: ArgumentHelp("MINE: fraction of samples held out (seeded) on which the bound is evaluated; 0 evaluates on all data.", valueName: "FRACTION"))
+    var mineHoldout: Double = 0
+
+    @Option(name: .customLong("mine-average-last"), help: "MINE: the reported value is the mean of this many evaluations of the bound ...")
+    var mineAverageLast: Int = 10
+
+    @Option(name: .customLong("mine-eval-interval"), help: "MINE: ... taken this many steps apart, ending at the last step.")
+    var mineEvaluationInterval: Int = 20
 
     @Option(help: ArgumentHelp("Add seeded noise of SCALE × each variable's spread (its global-linf statistic) before normalization, to break ties. Off by default.", valueName: "SCALE"))
     var jitter: Double?
@@ -128,7 +162,27 @@ struct RunOptions: ParsableArguments {
         } else {
             guard dataset == nil, variables == nil else { throw ValidationError("--var cannot be combined with --dataset or --variables.") }
         }
+        if estimator == .mine, let problem = mineOptions.parameters.validationError {
+            throw ValidationError("--mine-*: \(problem)")
+        }
         guard xVariables.isEmpty == yVariables.isEmpty else { throw ValidationError("--x-vars and --y-vars go together.") }
+    }
+
+    /// The MINE options as given.
+    var mineOptions: MINEOptions {
+        var options = MINEOptions()
+        options.hidden = mineHidden.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) ?? 0 }
+        options.steps = mineSteps
+        options.batchSize = mineBatch
+        options.learningRate = mineLearningRate
+        options.optimizer = mineOptimizer
+        options.beta1 = mineBeta1
+        options.beta2 = mineBeta2
+        options.emaRate = mineEmaRate
+        options.holdoutFraction = mineHoldout
+        options.averageLast = mineAverageLast
+        options.evaluationInterval = mineEvaluationInterval
+        return options
     }
 
     /// The resolved configuration.
@@ -139,6 +193,7 @@ struct RunOptions: ParsableArguments {
         configuration.bins = bins
         configuration.biasCorrection = biasCorrection
         configuration.jitter = jitter
+        configuration.mine = mineOptions
         if !xVariables.isEmpty {
             configuration.xVariables = xVariables
             configuration.yVariables = yVariables
