@@ -35,42 +35,67 @@ final class InputReader: @unchecked Sendable {
     /// Streams every dataset once: digest, finiteness check, and the values of the variables
     /// in `retain` (none when empty).
     ///
+    /// The digest does not depend on how the data is stored: each position of a dataset's
+    /// variables axis (a column, or a row with `--transpose`) is hashed over its samples in
+    /// order (little-endian float64), and the digest is SHA-256 of those digests' hex texts,
+    /// datasets in catalog order.
+    ///
     /// - Throws: `.nonFiniteValue` naming dataset, column and row (storage coordinates) of
-    ///   the first NaN/±Inf and how many there are; `.hdf5` on read errors.
+    ///   the first NaN/±Inf in storage order and how many there are; `.hdf5` on read errors.
     func scan(retain: Set<Int>) throws(MIBatchError) -> Scan {
-        var hasher = SHA256()
+        var combined = SHA256()
         var storage: [[Double]] = catalog.variables.indices.map {
             retain.contains($0) ? [Double](repeating: 0, count: catalog.samples * catalog.variables[$0].dimension) : []
         }
         for (index, description) in catalog.datasets.enumerated() {
-            var firstBad: (column: Int, row: Int, value: Double)? = nil
+            var firstBad: (row: Int, column: Int, value: Double)? = nil
             var badCount = 0
             let members = catalog.variables.indices.filter { catalog.variables[$0].dataset == index && retain.contains($0) }
             let columns = description.shape.count == 2 ? description.shape[1] : 1
-            try forEachBand(index, along: 0..<description.shape[0], columns: 0..<columns) { rows, band in
-                band.withUnsafeBytes { hasher.update($0) }
-                for r in rows.indices {
-                    for c in 0..<columns where !band[(r - rows.lowerBound) * columns + c].isFinite {
+            var hashers = [SHA256](repeating: SHA256(), count: description.variableAxis)
+            var gather = [Double]()
+            try forEachBlock(index, rows: 0..<description.shape[0], columns: 0..<columns) { rows, strip, block in
+                let width = strip.count
+                for r in rows {
+                    let base = (r - rows.lowerBound) * width
+                    for c in strip where !block[base + c - strip.lowerBound].isFinite {
                         badCount += 1
-                        if firstBad == nil { firstBad = (c, r, band[(r - rows.lowerBound) * columns + c]) }
+                        if firstBad == nil || (r, c) < (firstBad!.row, firstBad!.column) {
+                            firstBad = (r, c, block[base + c - strip.lowerBound])
+                        }
                     }
                 }
-                if !members.isEmpty {
-                    for member in members {
-                        Self.scatter(band, rows: rows, bandColumns: 0..<columns, into: &storage[member],
-                                     variable: catalog.variables[member], description: description, samples: catalog.samples)
+                if description.transposed {
+                    // Stored rows are axis positions; each row's samples in `strip` are contiguous.
+                    block.withUnsafeBytes { bytes in
+                        for r in rows {
+                            let offset = (r - rows.lowerBound) * width * 8
+                            hashers[r].update(UnsafeRawBufferPointer(rebasing: bytes[offset..<(offset + width * 8)]))
+                        }
                     }
+                } else {
+                    // Columns are axis positions: gather each column's samples of this block.
+                    for c in strip {
+                        gather.removeAll(keepingCapacity: true)
+                        for r in rows { gather.append(block[(r - rows.lowerBound) * width + c - strip.lowerBound]) }
+                        gather.withUnsafeBytes { hashers[c].update($0) }
+                    }
+                }
+                for member in members {
+                    Self.scatter(block, rows: rows, bandColumns: strip, into: &storage[member],
+                                 variable: catalog.variables[member], description: description, samples: catalog.samples)
                 }
             }
             if let bad = firstBad {
                 throw .nonFiniteValue(file: catalog.file, dataset: description.path, column: bad.column, row: bad.row,
                                       value: bad.value, total: badCount)
             }
+            for var hasher in hashers { combined.update(hasher.finalize()) }
         }
         let variables = retain.isEmpty ? nil : Dictionary(uniqueKeysWithValues: retain.map {
             ($0, VariableData(count: catalog.samples, dimension: catalog.variables[$0].dimension, values: storage[$0]))
         })
-        return Scan(digest: "sha256:" + hasher.finalize(), variables: variables)
+        return Scan(digest: "sha256:" + combined.finalize(), variables: variables)
     }
 
     /// Reads the variables at `indices` (values only; `scan` has checked finiteness).
@@ -86,21 +111,13 @@ final class InputReader: @unchecked Sendable {
             let lower = members.map { catalog.variables[$0].columns.lowerBound }.min()!
             let upper = members.map { catalog.variables[$0].columns.upperBound }.max()!
             var storage = members.map { [Double](repeating: 0, count: catalog.samples * catalog.variables[$0].dimension) }
-            if description.transposed {
-                // Variables are rows: advance along them, all samples per band.
-                try forEachBand(datasetIndex, along: lower..<upper, columns: 0..<description.shape[1]) { rows, band in
-                    for (slot, member) in members.enumerated() {
-                        Self.scatter(band, rows: rows, bandColumns: 0..<description.shape[1], into: &storage[slot],
-                                     variable: catalog.variables[member], description: description, samples: catalog.samples)
-                    }
-                }
-            } else {
-                let columns = description.shape.count == 2 ? lower..<upper : 0..<1
-                try forEachBand(datasetIndex, along: 0..<description.shape[0], columns: columns) { rows, band in
-                    for (slot, member) in members.enumerated() {
-                        Self.scatter(band, rows: rows, bandColumns: columns, into: &storage[slot],
-                                     variable: catalog.variables[member], description: description, samples: catalog.samples)
-                    }
+            // Variables are rows (transposed: all samples of rows lower..<upper) or columns.
+            let rows = description.transposed ? lower..<upper : 0..<description.shape[0]
+            let columns = description.transposed ? 0..<description.shape[1] : (description.shape.count == 2 ? lower..<upper : 0..<1)
+            try forEachBlock(datasetIndex, rows: rows, columns: columns) { blockRows, strip, block in
+                for (slot, member) in members.enumerated() {
+                    Self.scatter(block, rows: blockRows, bandColumns: strip, into: &storage[slot],
+                                 variable: catalog.variables[member], description: description, samples: catalog.samples)
                 }
             }
             for (slot, member) in members.enumerated() {
@@ -111,33 +128,56 @@ final class InputReader: @unchecked Sendable {
         return result
     }
 
-    /// Calls `body` with consecutive bands of stored rows `rows` × `columns`, row-major.
-    /// Band heights are whole multiples of the chunk height (when chunked) near `bandBytes`.
-    func forEachBand(_ datasetIndex: Int, along rows: Range<Int>, columns: Range<Int>,
-                     _ body: (Range<Int>, [Double]) -> Void) throws(MIBatchError) {
+    /// Calls `body` with consecutive blocks of stored `rows` × `columns` (row-major values),
+    /// row bands outermost so every column sees its rows in order.
+    ///
+    /// Blocks are aligned to the chunk grid and span whole chunks, so each chunk is read
+    /// once per pass whatever the layout: row chunks give full-width row bands, column chunks
+    /// give full-height column strips, contiguous data gives row bands. A block holds about
+    /// `bandBytes` (at least one chunk).
+    func forEachBlock(_ datasetIndex: Int, rows: Range<Int>, columns: Range<Int>,
+                      _ body: (Range<Int>, Range<Int>, [Double]) -> Void) throws(MIBatchError) {
         let description = catalog.datasets[datasetIndex]
         let dataset = datasets[datasetIndex]
         if description.shape.count == 1 {
-            do { body(0..<description.shape[0], try dataset.readAll()) } catch { throw .hdf5(error) }
+            do { body(0..<description.shape[0], 0..<1, try dataset.readAll()) } catch { throw .hdf5(error) }
             return
         }
-        let rowBytes = max(1, columns.count * 8)
-        var height = max(1, bandBytes / rowBytes)
-        if let chunkRows = description.chunks?.first, chunkRows > 0 {
-            height = max(chunkRows, height / chunkRows * chunkRows)
+        let chunkRows = description.chunks?[0] ?? 1
+        let chunkColumns = description.chunks?[1] ?? columns.count
+        let width: Int
+        let height: Int
+        if description.chunks == nil {
+            width = max(1, columns.count)
+            height = max(1, bandBytes / (width * 8))
+        } else {
+            let chunkBytes = chunkRows * chunkColumns * 8
+            width = min(max(1, columns.count), chunkColumns * max(1, bandBytes / max(1, chunkBytes)))
+            height = chunkRows * max(1, bandBytes / max(1, chunkRows * width * 8))
         }
-        var start = rows.lowerBound
-        if let chunkRows = description.chunks?.first, chunkRows > 0, start % chunkRows != 0 {
-            // First band ends on a chunk boundary so the following ones are aligned.
-            let aligned = min(rows.upperBound, (start / chunkRows + 1) * chunkRows)
-            do { body(start..<aligned, try dataset.read(rows: start..<aligned, columns: columns)) } catch { throw .hdf5(error) }
-            start = aligned
+        for rowRange in Self.aligned(rows, step: height, unit: chunkRows) {
+            for columnRange in Self.aligned(columns, step: width, unit: description.chunks == nil ? 1 : chunkColumns) {
+                do {
+                    body(rowRange, columnRange, try dataset.read(rows: rowRange, columns: columnRange))
+                } catch { throw .hdf5(error) }
+            }
         }
-        while start < rows.upperBound {
-            let end = min(rows.upperBound, start + height)
-            do { body(start..<end, try dataset.read(rows: start..<end, columns: columns)) } catch { throw .hdf5(error) }
+    }
+
+    /// Splits `range` into pieces of about `step` whose inner boundaries are multiples of `unit`.
+    static func aligned(_ range: Range<Int>, step: Int, unit: Int) -> [Range<Int>] {
+        var pieces: [Range<Int>] = []
+        var start = range.lowerBound
+        while start < range.upperBound {
+            var end = min(range.upperBound, start + max(1, step))
+            if unit > 1, end < range.upperBound {
+                let rounded = end / unit * unit
+                end = rounded > start ? rounded : min(range.upperBound, (start / unit + 1) * unit)
+            }
+            pieces.append(start..<end)
             start = end
         }
+        return pieces
     }
 
     /// Copies the part of `variable` inside a band (stored rows × `bandColumns`) into its
@@ -149,11 +189,11 @@ final class InputReader: @unchecked Sendable {
         band.withUnsafeBufferPointer { source in
             storage.withUnsafeMutableBufferPointer { target in
                 if description.transposed {
-                    // Stored rows are the variable's dimensions; columns are samples.
+                    // Stored rows are the variable's dimensions; columns (`bandColumns`) are samples.
                     for row in rows where variable.columns.contains(row) {
                         let j = row - variable.columns.lowerBound
-                        let base = (row - rows.lowerBound) * width
-                        for i in 0..<samples { target[i * d + j] = source[base + i] }
+                        let base = (row - rows.lowerBound) * width - bandColumns.lowerBound
+                        for i in bandColumns { target[i * d + j] = source[base + i] }
                     }
                 } else {
                     let lower = max(variable.columns.lowerBound, bandColumns.lowerBound)

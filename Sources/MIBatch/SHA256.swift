@@ -39,6 +39,11 @@ struct SHA256 {
         if offset < bytes.count { pending.append(contentsOf: bytes[offset...]) }
     }
 
+    /// Feeds the ASCII bytes of a hex digest (or any string).
+    mutating func update(_ bytes: [UInt8]) {
+        bytes.withUnsafeBytes { update($0) }
+    }
+
     /// Feeds the bytes of a string's UTF-8 encoding.
     mutating func update(_ text: String) {
         Array(text.utf8).withUnsafeBytes { update($0) }

@@ -113,10 +113,54 @@ import Testing
         let loaded = try reader.load([2, 0])
         #expect(loaded[2]?.values == (0..<rows).map { values[$0 * columns + 2] })
         #expect(loaded[0]?.values == scan.variables?[0]?.values)
-        var hasher = SHA256()
-        values.withUnsafeBytes { hasher.update($0) }
-        #expect(scan.digest == "sha256:" + hasher.finalize())
+        #expect(scan.digest == Self.layoutFreeDigest(columns: (0..<columns).map { j in (0..<rows).map { values[$0 * columns + j] } }))
         #expect(try reader.scan(retain: []).digest == scan.digest)
+    }
+
+    /// SHA-256 over the hex SHA-256 of each variables-axis position's samples.
+    static func layoutFreeDigest(columns: [[Double]]) -> String {
+        var combined = SHA256()
+        for column in columns {
+            var hasher = SHA256()
+            column.withUnsafeBytes { hasher.update($0) }
+            combined.update(hasher.finalize())
+        }
+        return "sha256:" + combined.finalize()
+    }
+
+    @Test func digestIsTheSameForEveryStorageLayoutAndTransposition() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("mibatch-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let rows = 300, columns = 7
+        let values = (0..<(rows * columns)).map { sin(Double($0)) }
+        var transposed = [Double](repeating: 0, count: rows * columns)
+        for i in 0..<rows { for j in 0..<columns { transposed[j * rows + i] = values[i * columns + j] } }
+        let path = dir.appendingPathComponent("layouts.h5").path
+        do {
+            let file = try File.create(path)
+            try file.createDataset("/flat", type: .float64, shape: [rows, columns]).write(values)
+            try file.createDataset("/rows", type: .float64, shape: [rows, columns], layout: DatasetLayout(chunks: [16, columns])).write(values)
+            try file.createDataset("/cols", type: .float64, shape: [rows, columns],
+                                   layout: DatasetLayout(chunks: [rows, 2], shuffle: true, deflateLevel: 2)).write(values)
+            try file.createDataset("/tiles", type: .float64, shape: [rows, columns], layout: DatasetLayout(chunks: [50, 3])).write(values)
+            try file.createDataset("/t", type: .float64, shape: [columns, rows], layout: DatasetLayout(chunks: [2, 64])).write(transposed)
+        }
+        var digests = Set<String>()
+        for (dataset, transpose) in [("/flat", false), ("/rows", false), ("/cols", false), ("/tiles", false), ("/t", true)] {
+            var configuration = RunConfiguration(input: path, dataset: dataset, output: "unused.h5")
+            configuration.transpose = transpose
+            let catalog = try InputCatalog.open(configuration)
+            let reader = try InputReader(catalog: catalog, bandBytes: 8 * 120)   // small blocks: many strips and bands
+            let scan = try reader.scan(retain: Set(0..<columns))
+            digests.insert(scan.digest)
+            for j in 0..<columns { #expect(scan.variables?[j]?.values == (0..<rows).map { values[$0 * columns + j] }, "\(dataset) column \(j)") }
+            let loaded = try reader.load([1, 5])
+            #expect(loaded[5]?.values == (0..<rows).map { values[$0 * columns + 5] }, "\(dataset) load")
+        }
+        #expect(digests.count == 1, "digests differ across layouts: \(digests)")
+        #expect(InputReader.aligned(3..<20, step: 8, unit: 4) == [3..<8, 8..<16, 16..<20])
+        #expect(InputReader.aligned(0..<10, step: 3, unit: 4) == [0..<4, 4..<8, 8..<10])
     }
 
     @Test func transposedGroupsAreAssembledRowMajor() throws {
