@@ -56,6 +56,14 @@ public enum Job {
             log("notice: shard \(configuration.shard) from SLURM array variables; writing \(outputPath)")
         }
         let digest = try engine.scanInput()
+        if let existing = try OutputWriter.existingResult(at: outputPath, resultKey: configuration.resultKey,
+                                                          digest: digest, shard: configuration.shard.description),
+           !configuration.force {
+            log("notice: \(outputPath) already holds this result (same input digest, options and shard); nothing to do")
+            return JobSummary(output: outputPath, computedPairs: existing.computed, failedPairs: existing.failed, seconds: 0,
+                              peakMemory: MemorySize.peakResident,
+                              text: "mibatch: \(outputPath) is already complete (\(existing.computed) pairs computed, \(existing.failed) failed)")
+        }
 
         let header = Checkpoint.Header(resultKey: configuration.resultKey, digest: digest,
                                        shard: configuration.shard.description, cells: plan.cells.count)

@@ -88,7 +88,7 @@ public enum Merge {
         }
         var missing: MIBatchError? = nil
         if !absent.isEmpty {
-            missing = .missingShards(missing: absent.map { "\($0)/\(count)" }, resubmit: arrayList(absent, reference: reference))
+            missing = .missingShards(missing: absent.map { "\($0)/\(count)" }, resubmit: arrayList(absent), count: count)
             if !partial { throw missing! }
         }
 
@@ -124,17 +124,14 @@ public enum Merge {
                        missingCells: missingCells, missing: missing)
     }
 
-    /// The `--array=` list for shard numbers: SLURM array indices when the shards recorded
-    /// their array's minimum and step, else shard − 1 (for `--array=0-(N-1)`); ranges compacted.
-    static func arrayList(_ shards: [Int], reference: ShardFile) -> String {
-        let minimum = reference.attributes["slurm_array_task_min"].flatMap(Int.init) ?? 0
-        let step = reference.attributes["slurm_array_task_step"].flatMap(Int.init) ?? 1
-        let indices = shards.map { minimum + ($0 - 1) * step }
+    /// The `--array=` list for shard numbers: array index = shard − 1 (the documented
+    /// `--array=0-(N-1)` with `--shards N`), consecutive indices compacted into ranges.
+    static func arrayList(_ shards: [Int]) -> String {
         var parts: [String] = []
-        var start = indices[0], previous = indices[0]
-        for index in indices.dropFirst() + [Int.min] {
-            if index == previous + step && index != Int.min { previous = index; continue }
-            parts.append(start == previous ? "\(start)" : (step == 1 ? "\(start)-\(previous)" : "\(start)-\(previous):\(step)"))
+        var start = shards[0] - 1, previous = shards[0] - 1
+        for index in shards.dropFirst().map({ $0 - 1 }) + [Int.min] {
+            if index == previous + 1 { previous = index; continue }
+            parts.append(start == previous ? "\(start)" : "\(start)-\(previous)")
             start = index
             previous = index
         }

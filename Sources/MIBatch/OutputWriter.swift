@@ -21,7 +21,7 @@ public enum OutputWriter {
         var isDirectory: ObjCBool = false
         if manager.fileExists(atPath: output.path, isDirectory: &isDirectory) {
             if isDirectory.boolValue { throw .cannotCreateOutput(path: configuration.output, reason: "it is a directory") }
-            if !configuration.force { throw .outputExists(path: configuration.output) }
+            if !configuration.force && !isMibatchOutput(configuration.output) { throw .outputExists(path: configuration.output) }
         }
         let directory = output.deletingLastPathComponent().path
         guard manager.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
@@ -30,6 +30,28 @@ public enum OutputWriter {
         guard manager.isWritableFile(atPath: directory) else {
             throw .cannotCreateOutput(path: configuration.output, reason: "directory \(directory) is not writable")
         }
+    }
+
+    /// Whether `path` is a complete mibatch output (it may be the very result a rerun would
+    /// write; ``existingResult(at:resultKey:digest:shard:)`` decides after the input is read).
+    static func isMibatchOutput(_ path: String) -> Bool {
+        guard let file = try? File.open(path), case .string("mibatch")? = try? file.attribute("tool") else { return false }
+        return true
+    }
+
+    /// If `path` holds the result of exactly this computation (same options, input digest and
+    /// shard), its pair counts; `nil` when absent. Any other existing file is `.outputExists`.
+    static func existingResult(at path: String, resultKey: String, digest: String,
+                               shard: String) throws(MIBatchError) -> (computed: Int, failed: Int)? {
+        guard FileManager.default.fileExists(atPath: path) else { return nil }
+        guard let file = try? File.open(path),
+              case .string(resultKey)? = try? file.attribute("result_configuration"),
+              case .string(digest)? = try? file.attribute("input_digest"),
+              case .string(shard)? = try? file.attribute("shard"),
+              let status = try? file.dataset("/status").readBytes() else {
+            throw .outputExists(path: path)
+        }
+        return (status.filter { $0 == PairStatus.computed.rawValue }.count, status.filter { $0 == PairStatus.failed.rawValue }.count)
     }
 
     /// Writes `matrix` with `provenance` to `path` atomically.

@@ -44,6 +44,15 @@ public struct ShardSpec: Codable, Equatable, Sendable, CustomStringConvertible {
         return ShardSpec(index: index, count: count, source: "slurm")
     }
 
+    /// The shard of a SLURM array task when the total is known (`--shards N`): array index i
+    /// (SLURM_ARRAY_TASK_ID, from `--array=0-(N-1)` or any resubmitted subset) is shard i + 1.
+    ///
+    /// - Returns: `nil` outside an array task or when the index is outside 0..<N.
+    public static func fromSLURM(_ environment: [String: String], count: Int) -> ShardSpec? {
+        guard let id = environment["SLURM_ARRAY_TASK_ID"].flatMap(Int.init), id >= 0, id < count else { return nil }
+        return ShardSpec(index: id + 1, count: count, source: "slurm")
+    }
+
     /// The file a shard writes for `-o output`:
     /// - unsharded: `output` itself;
     /// - `output` contains `{shard}`: replaced by `0003-of-0016`;

@@ -142,8 +142,11 @@ struct RunOptions: ParsableArguments {
     @Flag(help: "Print nothing but warnings and errors.")
     var quiet = false
 
-    @Option(help: ArgumentHelp("Compute only shard I of N (1-based), a deterministic cost-balanced part of the plan. Default: from SLURM_ARRAY_TASK_ID/_MIN/_COUNT when set, else the whole plan.", valueName: "I/N"))
+    @Option(help: ArgumentHelp("Compute only shard I of N (1-based), a deterministic cost-balanced part of the plan. Default: from the SLURM array (see --shards), else the whole plan.", valueName: "I/N"))
     var shard: String?
+
+    @Option(help: ArgumentHelp("In a SLURM array task: the total number of shards N; the task with SLURM_ARRAY_TASK_ID i computes shard i+1 of N. Submit --array=0-(N-1); resubmit any subset of indices with the same --shards. Without it, N is the array's SLURM_ARRAY_TASK_COUNT, which is wrong for resubmissions.", valueName: "N"))
+    var shards: Int?
 
     @Option(name: .customLong("checkpoint-interval"), help: ArgumentHelp("Seconds between checkpoints of finished pairs (OUTPUT.ckpt); SIGTERM/SIGINT also checkpoint.", valueName: "SECONDS"))
     var checkpointInterval: Double = 60
@@ -152,6 +155,16 @@ struct RunOptions: ParsableArguments {
         guard k >= 1 else { throw ValidationError("--k must be at least 1 (got \(k))") }
         guard threads >= 1 else { throw ValidationError("--threads must be at least 1 (got \(threads))") }
         if let memory { guard MemorySize.parse(memory) != nil else { throw ValidationError("--memory: '\(memory)' is not a size (examples: 512M, 8G)") } }
+        if let shards {
+            guard shards >= 1 else { throw ValidationError("--shards must be at least 1") }
+            guard shard == nil else { throw ValidationError("give --shard I/N or --shards N, not both") }
+            guard let id = ProcessInfo.processInfo.environment["SLURM_ARRAY_TASK_ID"].flatMap(Int.init) else {
+                throw ValidationError("--shards N takes the shard from SLURM_ARRAY_TASK_ID, which is not set; use --shard I/N outside a SLURM array")
+            }
+            guard id >= 0, id < shards else {
+                throw ValidationError("SLURM_ARRAY_TASK_ID=\(id) is outside 0..\(shards - 1) for --shards \(shards); submit --array=0-\(shards - 1)")
+            }
+        }
         if let shard { guard ShardSpec.parse(shard) != nil else { throw ValidationError("--shard: '\(shard)' is not I/N with 1 ≤ I ≤ N (for example 3/16)") } }
         guard checkpointInterval > 0 else { throw ValidationError("--checkpoint-interval must be positive") }
         guard progressInterval > 0 else { throw ValidationError("--progress-interval must be positive") }
@@ -210,7 +223,10 @@ struct RunOptions: ParsableArguments {
         configuration.progressInterval = progressInterval
         configuration.quiet = quiet
         configuration.checkpointInterval = checkpointInterval
-        configuration.shard = shard.flatMap(ShardSpec.parse) ?? ShardSpec.fromSLURM(ProcessInfo.processInfo.environment) ?? .whole
+        let environment = ProcessInfo.processInfo.environment
+        configuration.shard = shard.flatMap(ShardSpec.parse)
+            ?? shards.flatMap { ShardSpec.fromSLURM(environment, count: $0) }
+            ?? ShardSpec.fromSLURM(environment) ?? .whole
         if !wholeDatasets.isEmpty {
             configuration.variables = .datasets(wholeDatasets)
         } else if let variables {

@@ -93,7 +93,9 @@ struct LocalSLURMClusterTrait: SuiteTrait, TestScoping {
                       performing function: @Sendable () async throws -> Void) async throws {
         let directory = makeTemporaryDirectory()
         defer {
-            _ = try? LocalSLURMCluster.control("stop", directory)
+            let clock = ContinuousClock(), stopping = clock.now
+            let stop = try? LocalSLURMCluster.control("stop", directory)
+            print("SLURMTests: private SLURM stopped (\(stop?.status ?? -1)) in \(clock.now - stopping) \(stop?.stderr ?? "")")
             if getuid() == 0 {
                 try? FileManager.default.removeItem(at: directory)
             } else {
@@ -122,7 +124,7 @@ extension Trait where Self == LocalSLURMClusterTrait {
 }
 
 @Suite(.serialized,
-       .enabled(if: canRunSLURM, "SKIPPED: needs root or password-less sudo to start a private SLURM (samples/slurm/local-cluster.sh)"),
+       .enabled(if: canRunSLURM, "NOT RUN: neither root nor password-less sudo, so no private SLURM can be started (samples/slurm/local-cluster.sh)"),
        .localSLURMCluster)
 struct SLURMTests {
     let cluster: LocalSLURMCluster
@@ -160,6 +162,7 @@ struct SLURMTests {
         try #require(whole.status == 0, "\(whole.stderr)")
 
         let outdir = dir.appendingPathComponent("shards").path, logs = dir.appendingPathComponent("logs").path
+        try FileManager.default.createDirectory(atPath: logs, withIntermediateDirectories: true)  // SLURM does not create it
         let merged = dir.appendingPathComponent("merged.h5").path
         let environment = jobEnvironment(input: input, outdir: outdir, merged: merged)
         let array = try cluster.sbatch(["--array=0-3", "--cpus-per-task=1", "--mem=256M",
@@ -210,14 +213,16 @@ struct SLURMTests {
         let clock = ContinuousClock(), started = clock.now
         let dir = makeTemporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
-        // Large enough that one shard takes seconds on one thread (a debug build: ~5 s).
+        // Large enough that one shard takes seconds on one thread (debug build: about 3 s),
+        // so task 1 can be cancelled mid-run.
         let input = dir.appendingPathComponent("in.h5").path
-        try writeCorrelatedPairs(to: input, samples: 2000, rhos: (0..<40).map { Double($0 % 5) * 0.2 }, seed: 43)
+        try writeCorrelatedPairs(to: input, samples: 4000, rhos: (0..<50).map { Double($0 % 5) * 0.2 }, seed: 43)
         let reference = dir.appendingPathComponent("reference.h5").path
         let whole = try runMibatch(["run", input, "--dataset", "/data", "-o", reference, "--quiet"])
         try #require(whole.status == 0, "\(whole.stderr)")
 
         let outdir = dir.appendingPathComponent("shards").path, logs = dir.appendingPathComponent("logs").path
+        try FileManager.default.createDirectory(atPath: logs, withIntermediateDirectories: true)  // SLURM does not create it
         let merged = dir.appendingPathComponent("merged.h5").path
         let environment = jobEnvironment(input: input, outdir: outdir, merged: merged,
                                          extra: ["MIBATCH_ARGS": "--checkpoint-interval 0.2"])
@@ -233,6 +238,10 @@ struct SLURMTests {
         while ((try? FileManager.default.attributesOfItem(atPath: checkpoint)[.size] as? Int) ?? 0) < 2000 {
             try #require(Date() < deadline, "no checkpoint from task 1 after 90 s: \(text("\(logs)/array-\(array)_1.out"))")
             try #require(!FileManager.default.fileExists(atPath: target), "task 1 finished before it could be cancelled")
+            if try cluster.client("squeue", ["-h", "-j", "\(array)_1"]).stdout.isEmpty {
+                Issue.record("task 1 ended without a checkpoint: \(try cluster.jobs("\(array)_1"))\n\(text("\(logs)/array-\(array)_1.out"))")
+                return
+            }
             try await Task.sleep(for: .milliseconds(50))
         }
         let cancel = try cluster.client("scancel", ["\(array)_1"])

@@ -49,7 +49,7 @@ import Testing
         let partial = dir.appendingPathComponent("partial.h5").path
         let missing = try runMibatch(["merge", files[0], files[2], "-o", partial])
         #expect(missing.status == 4)
-        #expect(missing.stderr.contains("2/3") && missing.stderr.contains("--array=1"), "\(missing.stderr)")
+        #expect(missing.stderr.contains("2/3") && missing.stderr.contains("--array=1 ") && missing.stderr.contains("--shards 3"), "\(missing.stderr)")
         #expect(!FileManager.default.fileExists(atPath: partial))
         let written = try runMibatch(["merge", files[0], files[2], "-o", partial, "--partial"])
         #expect(written.status == 4)
@@ -95,6 +95,31 @@ import Testing
         #expect(try file.attribute("shard_source") == .string("slurm"))
         #expect(try file.attribute("slurm_array_job_id") == .string("777"))
         #expect(try file.attribute("slurm_array_task_id") == .string("12"))
+    }
+
+    @Test func shardsOptionTakesTheIndexFromTheArrayTaskAndFinishedShardsAreNotRedone() throws {
+        let dir = makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let input = try makeInput(dir)
+        let output = dir.path + "/"
+        // A resubmission of index 1 alone: SLURM says MIN=1, COUNT=1; --shards keeps it shard 2/3.
+        let environment = ["SLURM_ARRAY_TASK_ID": "1", "SLURM_ARRAY_TASK_MIN": "1", "SLURM_ARRAY_TASK_COUNT": "1"]
+        let first = try runMibatch(["run", input, "--dataset", "/data", "-o", output, "--shards", "3"], environment: environment)
+        #expect(first.status == 0, "stderr: \(first.stderr)")
+        let path = dir.appendingPathComponent("shard-0002-of-0003.h5").path
+        #expect(try File.open(path).attribute("shard") == .string("2/3"))
+        let modified = try FileManager.default.attributesOfItem(atPath: path)[.modificationDate] as? Date
+        let again = try runMibatch(["run", input, "--dataset", "/data", "-o", output, "--shards", "3"], environment: environment)
+        #expect(again.status == 0, "a finished shard resubmitted is not an error: \(again.stderr)")
+        #expect(again.stderr.contains("already holds this result"), "\(again.stderr)")
+        #expect(try FileManager.default.attributesOfItem(atPath: path)[.modificationDate] as? Date == modified)
+        let otherOptions = try runMibatch(["run", input, "--dataset", "/data", "-o", output, "--shards", "3", "--k", "5"],
+                                          environment: environment)
+        #expect(otherOptions.status == 73, "a different result must not be skipped or clobbered: \(otherOptions.stderr)")
+        let outside = try runMibatch(["run", input, "--dataset", "/data", "-o", output, "--shards", "3"],
+                                     environment: ["SLURM_ARRAY_TASK_ID": "3"])
+        #expect(outside.status == 64)
+        #expect(outside.stderr.contains("--array=0-2"))
     }
 
     @Test func sigtermCheckpointsAndTheRerunResumesToIdenticalBits() throws {
