@@ -56,9 +56,9 @@ public enum Job {
             log("notice: shard \(configuration.shard) from SLURM array variables; writing \(outputPath)")
         }
         let digest = try engine.scanInput()
-        if let existing = try OutputWriter.existingResult(at: outputPath, resultKey: configuration.resultKey,
-                                                          digest: digest, shard: configuration.shard.description),
-           !configuration.force {
+        if !configuration.force,
+           let existing = try OutputWriter.existingResult(at: outputPath, resultKey: configuration.resultKey,
+                                                          digest: digest, shard: configuration.shard.description) {
             log("notice: \(outputPath) already holds this result (same input digest, options and shard); nothing to do")
             return JobSummary(output: outputPath, computedPairs: existing.computed, failedPairs: existing.failed, seconds: 0,
                               peakMemory: MemorySize.peakResident,

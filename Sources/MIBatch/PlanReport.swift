@@ -21,7 +21,7 @@ public enum PlanReport {
                 let tiles = plan.shardTiles(shard, of: shards)
                 let cost = tiles.reduce(0) { $0 + plan.tiles[$1].cost }
                 let pairs = tiles.reduce(0) { $0 + plan.tiles[$1].cells.count }
-                lines.append(String(format: "  shard %d/%d: %d tiles, %d pairs, cost %.3g (%.1f%%)", shard, shards, tiles.count, pairs, cost,
+                lines.append(String(format: "  shard %d/%d: %d tiles, %d pairs, cost %.3g (%.1f%%)", shard + 1, shards, tiles.count, pairs, cost,
                                     plan.totalCost > 0 ? 100 * cost / plan.totalCost : 0))
             }
         }

@@ -10,14 +10,11 @@ struct Plan: ParsableCommand {
 
     @OptionGroup var options: RunOptions
 
-    @Option(help: ArgumentHelp("Also show what each of N shards gets (default: the N of --shard).", valueName: "N"))
-    var shards: Int?
-
     func run() throws {
         do {
             let configuration = try options.configuration()
             let (catalog, plan) = try Job.plan(configuration)
-            print(PlanReport.text(catalog: catalog, plan: plan, shards: shards ?? (configuration.shard.count > 1 ? configuration.shard.count : nil)))
+            print(PlanReport.text(catalog: catalog, plan: plan, shards: options.shards ?? (configuration.shard.count > 1 ? configuration.shard.count : nil)))
         } catch {
             FileHandle.standardError.write(Data("mibatch: error: \(error)\n".utf8))
             throw ExitCode(error.exitStatus)

@@ -20,6 +20,14 @@ struct Run: ParsableCommand {
     @OptionGroup var options: RunOptions
 
     func run() throws {
+        if let shards = options.shards {
+            guard let id = ProcessInfo.processInfo.environment["SLURM_ARRAY_TASK_ID"].flatMap(Int.init) else {
+                throw ValidationError("--shards N takes the shard from SLURM_ARRAY_TASK_ID, which is not set; use --shard I/N outside a SLURM array")
+            }
+            guard id >= 0, id < shards else {
+                throw ValidationError("SLURM_ARRAY_TASK_ID=\(id) is outside 0..\(shards - 1) for --shards \(shards); submit --array=0-\(shards - 1)")
+            }
+        }
         do {
             let configuration = try options.configuration()
             let summary = try Job.run(configuration, commandLine: CommandLine.arguments) { line in
@@ -145,7 +153,7 @@ struct RunOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Compute only shard I of N (1-based), a deterministic cost-balanced part of the plan. Default: from the SLURM array (see --shards), else the whole plan.", valueName: "I/N"))
     var shard: String?
 
-    @Option(help: ArgumentHelp("In a SLURM array task: the total number of shards N; the task with SLURM_ARRAY_TASK_ID i computes shard i+1 of N. Submit --array=0-(N-1); resubmit any subset of indices with the same --shards. Without it, N is the array's SLURM_ARRAY_TASK_COUNT, which is wrong for resubmissions.", valueName: "N"))
+    @Option(help: ArgumentHelp("In a SLURM array task: the total number of shards N; the task with SLURM_ARRAY_TASK_ID i computes shard i+1 of N (with plan: show what each of N shards gets). Submit --array=0-(N-1); resubmit any subset of indices with the same --shards. Without it, N is the array's SLURM_ARRAY_TASK_COUNT, which is wrong for resubmissions.", valueName: "N"))
     var shards: Int?
 
     @Option(name: .customLong("checkpoint-interval"), help: ArgumentHelp("Seconds between checkpoints of finished pairs (OUTPUT.ckpt); SIGTERM/SIGINT also checkpoint.", valueName: "SECONDS"))
@@ -158,12 +166,6 @@ struct RunOptions: ParsableArguments {
         if let shards {
             guard shards >= 1 else { throw ValidationError("--shards must be at least 1") }
             guard shard == nil else { throw ValidationError("give --shard I/N or --shards N, not both") }
-            guard let id = ProcessInfo.processInfo.environment["SLURM_ARRAY_TASK_ID"].flatMap(Int.init) else {
-                throw ValidationError("--shards N takes the shard from SLURM_ARRAY_TASK_ID, which is not set; use --shard I/N outside a SLURM array")
-            }
-            guard id >= 0, id < shards else {
-                throw ValidationError("SLURM_ARRAY_TASK_ID=\(id) is outside 0..\(shards - 1) for --shards \(shards); submit --array=0-\(shards - 1)")
-            }
         }
         if let shard { guard ShardSpec.parse(shard) != nil else { throw ValidationError("--shard: '\(shard)' is not I/N with 1 ≤ I ≤ N (for example 3/16)") } }
         guard checkpointInterval > 0 else { throw ValidationError("--checkpoint-interval must be positive") }
