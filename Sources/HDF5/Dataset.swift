@@ -107,23 +107,21 @@ public final class Dataset {
         guard elementType.isNumeric else {
             throw .unsupportedType(file: file.path, dataset: path, type: elementType.description)
         }
-        let count = shape.reduce(1, *)
-        var values = [Double](repeating: 0, count: count)
-        guard count > 0 else { return values }
-        let status = values.withUnsafeMutableBytes { buffer in
-            H5Dread(handle.id, mib_H5T_NATIVE_DOUBLE(), mib_H5S_ALL(), mib_H5S_ALL(), mib_H5P_DEFAULT(), buffer.baseAddress)
-        }
-        try checked(status, "read", file: file.path, object: path)
-        return values
+        return try readWhole(0.0, memoryType: mib_H5T_NATIVE_DOUBLE())
     }
 
     /// Reads every element of an unsigned 8-bit dataset.
     public func readBytes() throws(HDF5Error) -> [UInt8] {
+        try readWhole(UInt8(0), memoryType: mib_H5T_NATIVE_UINT8())
+    }
+
+    /// Reads the whole dataset converted by libhdf5 to `memoryType` (whose C type is `T`).
+    private func readWhole<T>(_ zero: T, memoryType: hid_t) throws(HDF5Error) -> [T] {
         let count = shape.reduce(1, *)
-        var values = [UInt8](repeating: 0, count: count)
+        var values = [T](repeating: zero, count: count)
         guard count > 0 else { return values }
         let status = values.withUnsafeMutableBytes { buffer in
-            H5Dread(handle.id, mib_H5T_NATIVE_UINT8(), mib_H5S_ALL(), mib_H5S_ALL(), mib_H5P_DEFAULT(), buffer.baseAddress)
+            H5Dread(handle.id, memoryType, mib_H5S_ALL(), mib_H5S_ALL(), mib_H5P_DEFAULT(), buffer.baseAddress)
         }
         try checked(status, "read", file: file.path, object: path)
         return values
