@@ -12,10 +12,7 @@ public enum OutputWriter {
         let output = URL(fileURLWithPath: configuration.output).standardizedFileURL
         let input = URL(fileURLWithPath: configuration.input).standardizedFileURL
         let manager = FileManager.default
-        if output.path == input.path || (manager.fileExists(atPath: output.path)
-            && (try? manager.attributesOfItem(atPath: output.path)[.systemFileNumber] as? Int)
-                == (try? manager.attributesOfItem(atPath: input.path)[.systemFileNumber] as? Int)
-            && manager.contentsEqual(atPath: output.path, andPath: input.path)) {
+        if output.path == input.path || isSameFile(output.path, input.path) {
             throw .outputIsInput(path: configuration.output)
         }
         var isDirectory: ObjCBool = false
@@ -30,6 +27,14 @@ public enum OutputWriter {
         guard manager.isWritableFile(atPath: directory) else {
             throw .cannotCreateOutput(path: configuration.output, reason: "directory \(directory) is not writable")
         }
+    }
+
+    /// Whether two paths name one existing file (same device and inode: hard links, symbolic
+    /// links, different spellings). Reads metadata only.
+    static func isSameFile(_ a: String, _ b: String) -> Bool {
+        var left = stat(), right = stat()
+        guard stat(a, &left) == 0, stat(b, &right) == 0 else { return false }
+        return left.st_dev == right.st_dev && left.st_ino == right.st_ino
     }
 
     /// Whether `path` is a complete mibatch output (it may be the very result a rerun would

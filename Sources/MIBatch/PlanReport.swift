@@ -34,6 +34,6 @@ public enum PlanReport {
     static func rereads(_ plan: ExecutionPlan) -> Double {
         let m = Double(plan.blocks.count)
         let resident = Double(max(plan.residentBlocks - 1, 1))
-        return 1 + max(1, (m + 1) / 2 / resident * 1)
+        return 1 + max(1, (m + 1) / 2 / resident)
     }
 }

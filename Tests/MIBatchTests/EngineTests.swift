@@ -206,3 +206,23 @@ import Testing
         #expect(m.status == [0, 2, 1, 2, 0, 2, 1, 2, 0])
     }
 }
+
+@Suite struct OutputPreflightTests {
+    @Test func aLinkToTheInputIsTheInput() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("mibatch-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let input = dir.appendingPathComponent("in.h5").path
+        let copy = dir.appendingPathComponent("copy.h5").path
+        let link = dir.appendingPathComponent("link.h5").path
+        try Data("same bytes".utf8).write(to: URL(fileURLWithPath: input))
+        try Data("same bytes".utf8).write(to: URL(fileURLWithPath: copy))
+        try FileManager.default.linkItem(atPath: input, toPath: link)
+        #expect(OutputWriter.isSameFile(link, input))
+        #expect(!OutputWriter.isSameFile(copy, input), "equal contents are not the same file")
+        #expect(!OutputWriter.isSameFile(dir.appendingPathComponent("absent.h5").path, input))
+        var configuration = RunConfiguration(input: input, dataset: "/x", output: link)
+        configuration.force = true
+        #expect(throws: MIBatchError.outputIsInput(path: link)) { try OutputWriter.preflight(configuration) }
+    }
+}
