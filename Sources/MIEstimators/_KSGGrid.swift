@@ -8,17 +8,33 @@ let _gridCellFactor = 2.0
 
 /// Inserts `d` into the ascending list `a[0 ..< m]`, dropping the largest, without
 /// branches: a'[s] = min(a[s], max(a[s−1], d)), a'[0] = min(a[0], d).
+///
+/// The list holds the bit patterns of non-negative doubles (+∞ included), which order
+/// exactly like the doubles; integer minima and maxima compile to conditional moves,
+/// where floating-point selects often become unpredictable branches.
 @inline(__always)
-func _insertSorted(_ a: UnsafeMutablePointer<Double>, _ m: Int, _ d: Double) {
-    var s = m - 1
+func _insertSorted(_ a: UnsafeMutablePointer<UInt64>, _ m: Int, _ d: UInt64) {
+    var s = m &- 1
     while s > 0 {
-        let prev = a[s - 1]
+        let prev = a[s &- 1]
         let up = prev < d ? d : prev
         a[s] = up < a[s] ? up : a[s]
-        s -= 1
+        s &-= 1
     }
     a[0] = d < a[0] ? d : a[0]
 }
+
+/// |a − b| as the bit pattern of a non-negative double (the sign bit cleared).
+@inline(__always)
+func _distanceBits(_ a: Double, _ b: Double) -> UInt64 {
+    (a - b).bitPattern & 0x7FFF_FFFF_FFFF_FFFF
+}
+
+/// The neighbour-list length k + 1 as a type, so the default k = 3 gets a kernel whose
+/// sorted-list insertion is fully unrolled (the list length is a compile-time constant).
+protocol _KSGListLength { static func length(k: Int) -> Int }
+enum _ListLength4: _KSGListLength { @inline(__always) static func length(k: Int) -> Int { 4 } }
+enum _ListLengthAny: _KSGListLength { @inline(__always) static func length(k: Int) -> Int { k + 1 } }
 
 /// Fills `hist[m]` with how many marginal terms have digamma argument m (see `KSG`).
 ///
@@ -31,22 +47,44 @@ func _ksgScalarHistogram(
     xv: UnsafePointer<Double>, yv: UnsafePointer<Double>,
     hist: UnsafeMutablePointer<Int32>
 ) {
+    if k == 3 {
+        _gridHistogram(_ListLength4.self, n: n, k: k, algorithm: algorithm,
+                       xs: xs, xr: xr, ys: ys, yr: yr, xv: xv, yv: yv, hist: hist)
+    } else {
+        _gridHistogram(_ListLengthAny.self, n: n, k: k, algorithm: algorithm,
+                       xs: xs, xr: xr, ys: ys, yr: yr, xv: xv, yv: yv, hist: hist)
+    }
+}
+
+@inline(__always)
+private func _gridHistogram<Length: _KSGListLength>(
+    _: Length.Type, n: Int, k: Int, algorithm: KSGAlgorithm,
+    xs: UnsafePointer<Double>, xr: UnsafePointer<Int32>,
+    ys: UnsafePointer<Double>, yr: UnsafePointer<Int32>,
+    xv: UnsafePointer<Double>, yv: UnsafePointer<Double>,
+    hist: UnsafeMutablePointer<Int32>
+) {
     let w = max(1, Int((Double(n) * _gridCellFactor).squareRoot()))
     let g = (n + w - 1) / w
     let cells = g * g
     // One allocation for all scratch: cell starts, fill cursors, band table, cell coords.
-    let ints = UnsafeMutablePointer<Int32>.allocate(capacity: 2 * cells + 1 + 3 * n)
-    let cellStart = ints, fill = ints + cells + 1, band = fill + cells
-    let gc = band + n, gr = gc + n
-    let dbl = UnsafeMutablePointer<Double>.allocate(capacity: 2 * n + 4 * g + k + 1 + 3 * (k + 2))
-    let gx = dbl, gy = dbl + n
-    let colLo = dbl + 2 * n, colHi = colLo + g, rowLo = colHi + g, rowHi = rowLo + g
-    let list = rowHi + g  // the k+1 smallest distances, the sample itself (distance 0) included
-    // KSG-2: the k+2 nearest (self included) with their marginal distances, to get ε_x, ε_y
-    // and detect a tie at the k-th distance.
-    var near = _NeighbourList(k: k + 1, capacity: k + 2, scratch: list + k + 1)
+    let ints = UnsafeMutablePointer<Int32>.allocate(capacity: 3 * cells + 2 + 3 * n)
+    let cellStart = ints, rowStart = ints + cells + 1, fill = rowStart + cells + 1, band = fill + cells
+    let gxr = band + n, gyr = gxr + n  // ranks in cell order
+    // The samples twice: column-major cells (a column strip of the box is one contiguous
+    // run) and row-major cells (so is a row strip). Each growth step scans one run.
+    let dbl = UnsafeMutablePointer<Double>.allocate(capacity: 4 * n + 4 * (g + 2))
+    let gx = dbl, gy = dbl + n, hx = gy + n, hy = hx + n
+    // Band value bounds, indexed −1 ... g: the sentinels ∓∞ make the distance to a
+    // missing neighbour band +∞ without a branch.
+    let colLo = dbl + 4 * n + 1, colHi = colLo + (g + 2), rowLo = colHi + (g + 2), rowHi = rowLo + (g + 2)
+    // The k+1 smallest joint distances (bit patterns), the sample itself (0) included.
+    let list = UnsafeMutablePointer<UInt64>.allocate(capacity: k + 1)
+    // KSG-2: the marginal distances (bits) of every candidate that entered the list.
+    let seenX = UnsafeMutablePointer<UInt64>.allocate(capacity: algorithm == .ksg2 ? 2 * n : 0)
+    let seenY = seenX + (algorithm == .ksg2 ? n : 0)
     let ksg2 = algorithm == .ksg2
-    defer { ints.deallocate(); dbl.deallocate() }
+    defer { ints.deallocate(); dbl.deallocate(); list.deallocate(); seenX.deallocate() }
 
     // rank → column (or row) index, without divisions.
     var r0 = 0
@@ -66,8 +104,19 @@ func _ksgScalarHistogram(
         fill[c] += 1
         gx[p] = xv[i]
         gy[p] = yv[i]
-        gc[p] = cx
-        gr[p] = cy
+        gxr[p] = xr[i]
+        gyr[p] = yr[i]
+    }
+    rowStart.initialize(repeating: 0, count: cells + 1)
+    for i in 0..<n { rowStart[Int(band[Int(yr[i])]) * g + Int(band[Int(xr[i])]) + 1] += 1 }
+    for c in 0..<cells { rowStart[c + 1] += rowStart[c] }
+    fill.update(from: rowStart, count: cells)
+    for i in 0..<n {
+        let c = Int(band[Int(yr[i])]) * g + Int(band[Int(xr[i])])
+        let p = Int(fill[c])
+        fill[c] += 1
+        hx[p] = xv[i]
+        hy[p] = yv[i]
     }
     // Value bounds: every x in column c lies in [colLo[c], colHi[c]]; likewise rows.
     for c in 0..<g {
@@ -76,82 +125,106 @@ func _ksgScalarHistogram(
         rowLo[c] = ys[c * w]
         rowHi[c] = ys[min((c + 1) * w, n) - 1]
     }
-    let m = k + 1
+    colHi[-1] = -.infinity; rowHi[-1] = -.infinity
+    colLo[g] = .infinity; rowLo[g] = .infinity
+    let m = Length.length(k: k)  // = k + 1
+    let kth = m &- 1
     let strictStop = algorithm == .ksg2  // KSG-2 needs every point with d ≤ ε, not just ε
     let inf = Double.infinity
 
     for p in 0..<n {
         let x = gx[p], y = gy[p]
-        let c = Int(gc[p]), r = Int(gr[p])
-        for s in 0..<m { list[s] = inf }
-        near.reset()
-        @inline(__always) func scan(_ lo: Int32, _ hi: Int32) {
+        let xRank = Int(gxr[p]), yRank = Int(gyr[p])
+        let c = Int(band[xRank]), r = Int(band[yRank])
+        for s in 0..<m { list[s] = inf.bitPattern }
+        var seen = 0
+        @inline(__always) func scan(_ gx: UnsafeMutablePointer<Double>, _ gy: UnsafeMutablePointer<Double>, _ lo: Int32, _ hi: Int32) {
             if ksg2 {
+                // Also record every candidate within the current ε (ties included): since ε
+                // only shrinks, that is a superset of the final neighbour set.
                 for q in Int(lo)..<Int(hi) {
-                    let dx = abs(gx[q] - x), dy = abs(gy[q] - y)
+                    let dx = _distanceBits(gx[q], x), dy = _distanceBits(gy[q], y)
                     let d = dx < dy ? dy : dx
-                    if near.filled < near.capacity || d < near.dist[near.capacity - 1] { near.offer(d, dx, dy) }
+                    if d <= list[kth] {
+                        _insertSorted(list, m, d)
+                        seenX[seen] = dx
+                        seenY[seen] = dy
+                        seen &+= 1
+                    }
                 }
                 return
             }
             for q in Int(lo)..<Int(hi) {
-                let dx = abs(gx[q] - x), dy = abs(gy[q] - y)
+                let dx = _distanceBits(gx[q], x), dy = _distanceBits(gy[q], y)
                 let d = dx < dy ? dy : dx
-                if d < list[k] { _insertSorted(list, m, d) }
+                if d < list[kth] { _insertSorted(list, m, d) }
             }
         }
         // The 3×3 block of cells around the point (three contiguous column runs), then
         // grow the explored box one strip at a time on the side nearest the point, until
         // no unexplored point can be within ε (KSG-2: within or at ε).
         var c0 = c, c1 = c, rLo = r, rHi = r
-        for cc in c0...c1 { scan(cellStart[cc * g + rLo], cellStart[cc * g + rHi + 1]) }
+        scan(gx, gy, cellStart[c &* g &+ r], cellStart[c &* g &+ r &+ 1])
+        let infBits = inf.bitPattern
         while true {
-            let bL = c0 > 0 ? x - colHi[c0 - 1] : inf
-            let bR = c1 < g - 1 ? colLo[c1 + 1] - x : inf
-            let bD = rLo > 0 ? y - rowHi[rLo - 1] : inf
-            let bU = rHi < g - 1 ? rowLo[rHi + 1] - y : inf
-            var b = bL, side = 0
-            if bR < b { b = bR; side = 1 }
-            if bD < b { b = bD; side = 2 }
-            if bU < b { b = bU; side = 3 }
-            if b == inf { break }
-            let e = ksg2 ? near.kth : list[k]
+            // Distances to the four neighbouring bands (non-negative, so compared as bits;
+            // +∞ past the edges). Branch-free minimum; the side is decided only when growing.
+            let bL = (x - colHi[c0 &- 1]).bitPattern, bR = (colLo[c1 &+ 1] - x).bitPattern
+            let bD = (y - rowHi[rLo &- 1]).bitPattern, bU = (rowLo[rHi &+ 1] - y).bitPattern
+            let bLR = bL < bR ? bL : bR, bDU = bD < bU ? bD : bU
+            let b = bLR < bDU ? bLR : bDU
+            if b == infBits { break }
+            let e = list[kth]
             if strictStop ? b > e : b >= e { break }
-            switch side {
-            case 0: c0 -= 1; scan(cellStart[c0 * g + rLo], cellStart[c0 * g + rHi + 1])
-            case 1: c1 += 1; scan(cellStart[c1 * g + rLo], cellStart[c1 * g + rHi + 1])
-            case 2: rLo -= 1; for cc in c0...c1 { scan(cellStart[cc * g + rLo], cellStart[cc * g + rLo + 1]) }
-            default: rHi += 1; for cc in c0...c1 { scan(cellStart[cc * g + rHi], cellStart[cc * g + rHi + 1]) }
+            if b == bL {
+                c0 &-= 1; scan(gx, gy, cellStart[c0 &* g &+ rLo], cellStart[c0 &* g &+ rHi &+ 1])
+            } else if b == bR {
+                c1 &+= 1; scan(gx, gy, cellStart[c1 &* g &+ rLo], cellStart[c1 &* g &+ rHi &+ 1])
+            } else if b == bD {
+                rLo &-= 1; scan(hx, hy, rowStart[rLo &* g &+ c0], rowStart[rLo &* g &+ c1 &+ 1])
+            } else {
+                rHi &+= 1; scan(hx, hy, rowStart[rHi &* g &+ c0], rowStart[rHi &* g &+ c1 &+ 1])
             }
         }
         // ε = k-th smallest distance to the other samples = (k+1)-th including self's 0.
-        let eps = ksg2 ? near.kth : list[k]
-        switch algorithm {
-        case .ksg1:
-            let (nx, ny) = _sortedCounts(xs, ys, n: n, x: x, y: y, rx: eps, ry: eps, strict: true)
-            hist[nx + 1] += 1
-            hist[ny + 1] += 1
-        case .joint:
-            let (nx, ny) = _sortedCounts(xs, ys, n: n, x: x, y: y, rx: eps, ry: eps, strict: false)
-            hist[nx] += 1
-            hist[ny] += 1
-        case .ksg2:
-            // Neighbour set = the k nearest, or, when the k-th distance is tied, every j with
-            // joint distance ≤ ε (the documented tie rule); all lie in the explored box. The
-            // sample itself (and any exact duplicate) has dx = dy = 0 and changes no maximum.
-            var (ex, ey) = near.marginalMaxima
-            if near.kthIsTied {
-                ex = 0; ey = 0
-                for cc in c0...c1 {
-                    for q in Int(cellStart[cc * g + rLo])..<Int(cellStart[cc * g + rHi + 1]) {
-                        let dx = abs(gx[q] - x), dy = abs(gy[q] - y)
-                        if (dx < dy ? dy : dx) <= eps { ex = ex < dx ? dx : ex; ey = ey < dy ? dy : ey }
-                    }
-                }
+        let eps = Double(bitPattern: list[kth])
+        let strict = algorithm == .ksg1
+        var rx = eps, ry = eps
+        if ksg2 {
+            // ε_x, ε_y: the largest marginal distances over the neighbour set, which is every
+            // j with joint distance ≤ ε — the k nearest, or all of them when the k-th distance
+            // is tied (the documented tie rule). The box holds them all (strict stop above);
+            // the sample itself and exact duplicates contribute 0. Branch-free pass over the
+            // candidates recorded by the search.
+            // Non-negative doubles order like their bit patterns: integer maxima compile to
+            // conditional moves, with no floating-point dependency chain.
+            let epsBits = list[kth]
+            var bx: UInt64 = 0, by: UInt64 = 0
+            for t in 0..<seen {
+                let dx = seenX[t], dy = seenY[t]
+                let keep: UInt64 = (dx < dy ? dy : dx) <= epsBits ? ~0 : 0
+                let mx = dx & keep, my = dy & keep
+                bx = bx < mx ? mx : bx
+                by = by < my ? my : by
             }
-            let (nx, ny) = _sortedCounts(xs, ys, n: n, x: x, y: y, rx: ex, ry: ey, strict: false)
-            hist[nx] += 1
-            hist[ny] += 1
+            rx = Double(bitPattern: bx)
+            ry = Double(bitPattern: by)
         }
+        // Search windows: the box's column (row) bands, widened to the whole column when the
+        // first value beyond a band edge is not provably outside the marginal radius.
+        @inline(__always) func outside(_ dist: Double, _ radius: Double) -> Bool {
+            strict ? !(dist < radius) : radius < dist
+        }
+        let xLo = c0 > 0 && outside(x - colHi[c0 &- 1], rx) ? c0 * w : 0
+        let xHi = c1 < g - 1 && outside(colLo[c1 &+ 1] - x, rx) ? (c1 + 1) * w : n
+        let yLo = rLo > 0 && outside(y - rowHi[rLo &- 1], ry) ? rLo * w : 0
+        let yHi = rHi < g - 1 && outside(rowLo[rHi &+ 1] - y, ry) ? (rHi + 1) * w : n
+        let (nx, ny) = _windowCounts(
+            xs, xLo: xLo, xHi: xHi, x: x, rx: rx,
+            ys, yLo: yLo, yHi: yHi, y: y, ry: ry, strict: strict)
+        // KSG-1 uses ψ(n + 1); KSG-2 and joint use ψ(n).
+        let shift = strict ? 1 : 0
+        hist[nx &+ shift] &+= 1
+        hist[ny &+ shift] &+= 1
     }
 }

@@ -49,6 +49,25 @@ import Testing
         }
     }
 
+    /// Many grid cells (the scalar kernel's search windows, box growth and the k = 3
+    /// specialisation): strongly dependent pairs, some rounded to create ties.
+    @Test(arguments: [3, 4])
+    func largerScalarSamples(k: Int) throws {
+        let n = 700
+        let u = uniformData(n: n, d: 1, seed: 31, stream: 1)
+        let noise = uniformData(n: n, d: 1, seed: 31, stream: 2)
+        for (scale, rounding) in [(0.5, 0.0), (0.05, 100.0)] {
+            var t = u
+            for i in 0..<n { t.values[i] = u.values[i] + scale * noise.values[i] }
+            if rounding > 0 { t.values = t.values.map { ($0 * rounding).rounded() / rounding } }
+            for alg in KSGAlgorithm.allCases {
+                let fast = try ksg(alg, u, t, k: k)
+                let slow = Reference.ksg(alg, u, t, k: k)
+                #expect(abs(fast - slow) <= 1e-12, "n=\(n) k=\(k) scale=\(scale) rounding=\(rounding) \(alg): \(fast) vs \(slow)")
+            }
+        }
+    }
+
     @Test func errors() throws {
         let x = uniformData(n: 3, d: 1, seed: 1)
         #expect(throws: EstimationError.tooFewSamples(count: 3, required: 4)) { try ksg(.ksg1, x, x, k: 3) }

@@ -1,0 +1,116 @@
+// Internal: marginal neighbour counts by branch-free binary search in a variable's
+// sorted values. Exact: each count equals the brute-force count, because the searches
+// compare the same floating-point differences a brute-force loop computes.
+
+/// All-ones if `a < r`, else 0, for finite `a`, `r` (never NaN): the exact difference
+/// of two doubles is 0 only when they are equal (and then rounds to +0), and otherwise
+/// rounds to a nonzero value of the same sign — so the sign bit of fl(a − r) is exactly
+/// the comparison. Integer masks keep LLVM from turning binary searches into
+/// unpredictable branches.
+@inline(__always)
+func _lessMask(_ a: Double, _ r: Double) -> Int {
+    Int(bitPattern: UInt((a - r).bitPattern)) >> 63
+}
+
+/// Marginal neighbour counts (self excluded) of one sample in two sorted 1-D columns.
+///
+/// Counts positions p with `|xs[p] − x| < rx` (strict) or `≤ rx`, where the difference
+/// is the same floating-point subtraction a brute-force loop performs, and likewise in
+/// `ys`. Over the whole sorted array, fl(xs[p] − x) is non-decreasing in p (rounding is
+/// monotone), so the inside set is an interval [lo, hi) found by two binary searches;
+/// all four searches run interleaved with a fixed step count and no branches. Equals
+/// the brute-force counts exactly.
+@inline(__always)
+func _sortedCounts(
+    _ xs: UnsafePointer<Double>, _ ys: UnsafePointer<Double>, n: Int,
+    x: Double, y: Double, rx: Double, ry: Double, strict: Bool
+) -> (Int, Int) {
+    var xh = 0, xl = 0, yh = 0, yl = 0
+    var len = n
+    if strict {
+        // hi: first p with ¬(xs[p] − x < r);  lo: first p with (x − xs[p] < r).
+        while len > 1 {
+            let half = len >> 1
+            xh &+= half & _lessMask(xs[xh + half] - x, rx)
+            xl &+= half & ~_lessMask(x - xs[xl + half], rx)
+            yh &+= half & _lessMask(ys[yh + half] - y, ry)
+            yl &+= half & ~_lessMask(y - ys[yl + half], ry)
+            len -= half
+        }
+        xh &+= 1 & _lessMask(xs[xh] - x, rx)
+        xl &+= 1 & ~_lessMask(x - xs[xl], rx)
+        yh &+= 1 & _lessMask(ys[yh] - y, ry)
+        yl &+= 1 & ~_lessMask(y - ys[yl], ry)
+        // A zero radius contains nothing (not even the sample itself).
+        return (rx > 0 ? xh - xl - 1 : 0, ry > 0 ? yh - yl - 1 : 0)
+    } else {
+        // a ≤ r  ⇔  ¬(r < a)
+        while len > 1 {
+            let half = len >> 1
+            xh &+= half & ~_lessMask(rx, xs[xh + half] - x)
+            xl &+= half & _lessMask(rx, x - xs[xl + half])
+            yh &+= half & ~_lessMask(ry, ys[yh + half] - y)
+            yl &+= half & _lessMask(ry, y - ys[yl + half])
+            len -= half
+        }
+        xh &+= 1 & ~_lessMask(rx, xs[xh] - x)
+        xl &+= 1 & _lessMask(rx, x - xs[xl])
+        yh &+= 1 & ~_lessMask(ry, ys[yh] - y)
+        yl &+= 1 & _lessMask(ry, y - ys[yl])
+        return (xh - xl - 1, yh - yl - 1)
+    }
+}
+
+/// Single-column form of ``_sortedCounts`` (self excluded).
+@inline(__always)
+func _sortedCount(_ xs: UnsafePointer<Double>, n: Int, x: Double, radius: Double, strict: Bool) -> Int {
+    _sortedCounts(xs, xs, n: n, x: x, y: x, rx: radius, ry: radius, strict: strict).0
+}
+
+/// Marginal neighbour counts (self excluded) of one sample, searching only a window of
+/// each sorted column that is known to contain every neighbour.
+///
+/// Every position below `xLo` and at or above `xHi` must be outside the radius (the
+/// caller proves it from the grid box; pass 0 and n otherwise), and `x` must occur in
+/// the window. The same comparisons as ``_sortedCounts(_:_:n:x:y:rx:ry:strict:)``, run
+/// for ⌈log2 (window)⌉ interleaved steps instead of ⌈log2 n⌉.
+@inline(__always)
+func _windowCounts(
+    _ xs: UnsafePointer<Double>, xLo: Int, xHi: Int, x: Double, rx: Double,
+    _ ys: UnsafePointer<Double>, yLo: Int, yHi: Int, y: Double, ry: Double,
+    strict: Bool
+) -> (Int, Int) {
+    var xh = xLo, xl = xLo, xLen = xHi &- xLo
+    var yh = yLo, yl = yLo, yLen = yHi &- yLo
+    if strict {
+        while xLen > 1 || yLen > 1 {
+            let hx = xLen >> 1, hy = yLen >> 1
+            xh &+= hx & _lessMask(xs[xh &+ hx] - x, rx)
+            xl &+= hx & ~_lessMask(x - xs[xl &+ hx], rx)
+            yh &+= hy & _lessMask(ys[yh &+ hy] - y, ry)
+            yl &+= hy & ~_lessMask(y - ys[yl &+ hy], ry)
+            xLen &-= hx
+            yLen &-= hy
+        }
+        xh &+= 1 & _lessMask(xs[xh] - x, rx)
+        xl &+= 1 & ~_lessMask(x - xs[xl], rx)
+        yh &+= 1 & _lessMask(ys[yh] - y, ry)
+        yl &+= 1 & ~_lessMask(y - ys[yl], ry)
+        return (rx > 0 ? xh &- xl &- 1 : 0, ry > 0 ? yh &- yl &- 1 : 0)
+    } else {
+        while xLen > 1 || yLen > 1 {
+            let hx = xLen >> 1, hy = yLen >> 1
+            xh &+= hx & ~_lessMask(rx, xs[xh &+ hx] - x)
+            xl &+= hx & _lessMask(rx, x - xs[xl &+ hx])
+            yh &+= hy & ~_lessMask(ry, ys[yh &+ hy] - y)
+            yl &+= hy & _lessMask(ry, y - ys[yl &+ hy])
+            xLen &-= hx
+            yLen &-= hy
+        }
+        xh &+= 1 & ~_lessMask(rx, xs[xh] - x)
+        xl &+= 1 & _lessMask(rx, x - xs[xl])
+        yh &+= 1 & ~_lessMask(ry, ys[yh] - y)
+        yl &+= 1 & _lessMask(ry, y - ys[yl])
+        return (xh &- xl &- 1, yh &- yl &- 1)
+    }
+}
