@@ -3,7 +3,7 @@ import PackageDescription
 
 // Dependency direction (never reversed):
 //   mibatch (CLI) ──> MIBatch (engine) ──> HDF5 ──> CHDF5 (libhdf5)
-//                                      └─> MIEstimators (pure math, no I/O)
+//                                      └─> MIEstimators (pure math, no I/O) ──> CMIKernels (C vector kernels)
 let package = Package(
     name: "mibatch",
     products: [
@@ -23,7 +23,13 @@ let package = Package(
         ),
         .target(name: "HDF5", dependencies: ["CHDF5"]),
         .target(
+            name: "CMIKernels",
+            // Optimized in debug builds too (the MINE tests train networks).
+            cSettings: [.unsafeFlags(["-O2"], .when(configuration: .debug))]
+        ),
+        .target(
             name: "MIEstimators",
+            dependencies: ["CMIKernels"],
             // The estimators' generic numeric kernels are ~100x slower unoptimized; keep
             // debug builds (and so `swift test`) usable by optimizing this module always.
             swiftSettings: [.unsafeFlags(["-O"], .when(configuration: .debug))]
@@ -44,6 +50,7 @@ let package = Package(
             name: "MIEstimatorsTests",
             dependencies: [
                 "MIEstimators",
+                "CMIKernels",
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ]
         ),

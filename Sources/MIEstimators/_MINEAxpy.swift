@@ -1,5 +1,7 @@
 /// Vectorised building blocks of the MINE kernel and its scalar types.
 
+import CMIKernels
+
 /// The network's scalar type: Float (production) or Double (gradient checks).
 protocol _MINEScalar: BinaryFloatingPoint, SIMDScalar, Codable {
     /// 1 if `v` is not ±0 (NaN and ±∞ count as nonzero), else 0; computed with integer
@@ -44,6 +46,14 @@ func _mineCombineRows<T: _MINEScalar>(
     rows: UnsafePointer<T>, stride: Int, coefficients: UnsafePointer<T>,
     index: UnsafePointer<Int32>, terms: Int
 ) {
+    if T.self == Float.self {
+        // Production precision: the C kernel (AVX when the CPU has it; same bits as below).
+        func f(_ p: UnsafePointer<T>) -> UnsafePointer<Float> { UnsafeRawPointer(p).assumingMemoryBound(to: Float.self) }
+        mib_combine_rows_f32(
+            UnsafeMutableRawPointer(out).assumingMemoryBound(to: Float.self), count, start.map(f), f(rows),
+            stride, f(coefficients), index, terms)
+        return
+    }
     typealias V = SIMD8<T>
     @inline(__always) func load(_ p: UnsafePointer<T>) -> V { UnsafeRawPointer(p).loadUnaligned(as: V.self) }
     @inline(__always) func store(_ v: V, _ p: UnsafeMutablePointer<T>) { UnsafeMutableRawPointer(p).storeBytes(of: v, as: V.self) }

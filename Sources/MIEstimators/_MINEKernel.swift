@@ -1,3 +1,5 @@
+import CMIKernels
+
 /// The unsafe core of the MINE trainer: an MLP statistics network whose parameters,
 /// gradients, optimizer moments and activations live in buffers allocated once per
 /// network (i.e. once per estimate). Nothing here allocates per step.
@@ -84,6 +86,9 @@ final class _MINENetwork<T: _MINEScalar> {
     /// branches; returns how many.
     @inline(__always)
     static func compact(_ v: UnsafePointer<T>, _ count: Int, into index: UnsafeMutablePointer<Int32>) -> Int {
+        if T.self == Float.self {
+            return mib_compact_nonzero_f32(UnsafeRawPointer(v).assumingMemoryBound(to: Float.self), count, index)
+        }
         var c = 0
         for q in 0..<count {
             index[c] = Int32(truncatingIfNeeded: q)
