@@ -88,7 +88,12 @@ public final class Engine: @unchecked Sendable {
     /// - Throws: `MIBatchError` for input problems (non-finite values, read errors).
     public func run(restored: [Int: (value: Double, status: UInt8)] = [:]) throws(MIBatchError) -> EngineOutcome {
         try scanInput()
-        let (reader, scan) = scanned!
+        // When the whole input is held, each variable's raw values are released as soon as
+        // it is prepared (prepared blocks are then never evicted): peak memory is the
+        // prepared input, not raw plus prepared. Nothing else may keep the scan's values.
+        let reader = scanned!.reader, digest = scanned!.scan.digest
+        var retained = scanned!.scan.variables ?? [:]
+        scanned = (reader, InputReader.Scan(digest: digest, variables: nil))
         for (cell, entry) in restored { kernel.store(cell, value: entry.value, status: entry.status) }
         doneCount.store(restored.count, ordering: .relaxed)
 
@@ -103,8 +108,8 @@ public final class Engine: @unchecked Sendable {
             if let hit = cache[block] { return hit }
             let members = plan.blocks[block]
             let raw: [Int: VariableData]
-            if let all = scan.variables {
-                raw = Dictionary(uniqueKeysWithValues: members.map { ($0, all[$0]!) })
+            if members.allSatisfy({ retained[$0] != nil }) {
+                raw = Dictionary(uniqueKeysWithValues: members.map { ($0, retained.removeValue(forKey: $0)!) })
             } else if let pending = prefetch, pending.block == block {
                 raw = try pending.result.wait()
                 prefetch = nil
@@ -129,7 +134,8 @@ public final class Engine: @unchecked Sendable {
             let needed = [tile.blocks.first, tile.blocks.second]
             for block in needed { lastUse[block] = position }
             // Least recently used blocks go first; keep room for the two needed and one read ahead.
-            while cache.count > max(1, plan.residentBlocks - 1 - needed.filter({ cache[$0] == nil }).count),
+            while !plan.holdsAllInput,
+                  cache.count > max(1, plan.residentBlocks - 1 - needed.filter({ cache[$0] == nil }).count),
                   let victim = cache.keys.filter({ !needed.contains($0) }).min(by: { (lastUse[$0] ?? -1, $0) < (lastUse[$1] ?? -1, $1) }) {
                 cache[victim] = nil
             }
@@ -168,7 +174,7 @@ public final class Engine: @unchecked Sendable {
         warnings += failures.warnings
         let width = plan.pairs.columns.count
         let done = mine.filter { kernel.status[plan.cells[$0].row * width + plan.cells[$0].column] != PairStatus.notComputed.rawValue }.count
-        return EngineOutcome(matrix: kernel.matrix(names: names), digest: scan.digest, doneCells: done,
+        return EngineOutcome(matrix: kernel.matrix(names: names), digest: digest, doneCells: done,
                              totalCells: mine.count, failedCells: failures.count, warnings: warnings, cancelled: cancelled)
     }
 

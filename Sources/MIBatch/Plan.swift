@@ -54,7 +54,7 @@ public struct ExecutionPlan: Sendable {
                             budget: Int) throws(MIBatchError) -> ExecutionPlan {
         let used = Set(pairs.rows + pairs.columns).sorted()
         let model = MemoryModel(samples: catalog.samples, threads: configuration.threads, estimator: configuration.estimator,
-                                bandBytes: max(1 << 20, min(32 << 20, budget / 16)))
+                                bandBytes: max(1 << 20, min(8 << 20, budget / 16)))
         let matrixBytes = pairs.rows.count * pairs.columns.count * 9
         let fixed = model.baseline + matrixBytes + model.scratch
         let variableBytes = used.map { model.variableBytes(dimension: catalog.variables[$0].dimension) }

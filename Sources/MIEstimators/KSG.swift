@@ -55,7 +55,9 @@ public struct KSG: Sendable {
         public let nonFiniteCount: Int
         /// False when some dimension's max − min overflows (estimates then throw).
         public let rangeIsFinite: Bool
-        let values: [Double]
+        /// Values in sample order; empty for a finite scalar variable, whose values are
+        /// `sorted[rank[i]]` (not stored twice: all-pairs runs hold every variable prepared).
+        let storedValues: [Double]
         /// d == 1: values ascending (ties by sample index) and each sample's position in it.
         let sorted: [Double]
         let rank: [Int32]
@@ -67,7 +69,6 @@ public struct KSG: Sendable {
             precondition(v.values.count == v.count * v.dimension, "KSG: inconsistent VariableData")
             count = v.count
             dimension = v.dimension
-            values = v.values
             let bad = v.values.reduce(0) { $0 + ($1.isFinite ? 0 : 1) }
             nonFiniteCount = bad
             var spanOK = true
@@ -88,13 +89,28 @@ public struct KSG: Sendable {
                 for (pos, i) in order.enumerated() { r[i] = Int32(pos) }
                 rank = r
                 tree = nil
+                storedValues = []
             } else {
+                storedValues = v.values
                 sorted = []
                 rank = []
                 tree = (v.dimension > 1 && bad == 0 && v.count > 0)
                     ? v.values.withUnsafeBufferPointer { _KDTree(values: $0, count: v.count, dim: v.dimension) }
                     : nil
             }
+        }
+
+        /// Values in sample order (rebuilt from `sorted` and `rank` for a scalar variable).
+        ///
+        /// - Complexity: O(n) for a scalar variable (a new array), O(1) otherwise.
+        var values: [Double] {
+            guard storedValues.isEmpty, dimension == 1, count > 0 else { return storedValues }
+            return rank.map { sorted[Int($0)] }
+        }
+
+        /// Scalar variables: the sorted values and each sample's rank in them.
+        func withUnsafeSorted<R>(_ body: (UnsafePointer<Double>, UnsafePointer<Int32>) -> R) -> R {
+            sorted.withUnsafeBufferPointer { s in rank.withUnsafeBufferPointer { r in body(s.baseAddress!, r.baseAddress!) } }
         }
 
         func withUnsafeParts<R>(
@@ -141,11 +157,9 @@ public struct KSG: Sendable {
         var hist = [Int32](repeating: 0, count: n + 1)
         hist.withUnsafeMutableBufferPointer { h in
             if x.dimension == 1 && y.dimension == 1 {
-                x.withUnsafeParts { xv, xs, xr, _ in
-                    y.withUnsafeParts { yv, ys, yr, _ in
-                        _ksgScalarHistogram(
-                            n: n, k: k, algorithm: algorithm, xs: xs!, xr: xr!, ys: ys!, yr: yr!,
-                            xv: xv, yv: yv, hist: h.baseAddress!)
+                x.withUnsafeSorted { xs, xr in
+                    y.withUnsafeSorted { ys, yr in
+                        _ksgScalarHistogram(n: n, k: k, algorithm: algorithm, xs: xs, xr: xr, ys: ys, yr: yr, hist: h.baseAddress!)
                     }
                 }
             } else {

@@ -46,21 +46,20 @@ enum _ListLengthAny: _KSGListLength { @inline(__always) static func length(k: In
 
 /// Fills `hist[m]` with how many marginal terms have digamma argument m (see `KSG`).
 ///
-/// `xs`/`ys`: each variable's values ascending; `xr`/`yr`: each sample's rank in them;
-/// `xv`/`yv`: values in sample order.
+/// `xs`/`ys`: each variable's values ascending; `xr`/`yr`: each sample's rank in them
+/// (so sample i's value is `xs[xr[i]]`).
 func _ksgScalarHistogram(
     n: Int, k: Int, algorithm: KSGAlgorithm,
     xs: UnsafePointer<Double>, xr: UnsafePointer<Int32>,
     ys: UnsafePointer<Double>, yr: UnsafePointer<Int32>,
-    xv: UnsafePointer<Double>, yv: UnsafePointer<Double>,
     hist: UnsafeMutablePointer<Int32>
 ) {
     if k == 3 {
         _gridHistogram(_ListLength4.self, n: n, k: k, algorithm: algorithm,
-                       xs: xs, xr: xr, ys: ys, yr: yr, xv: xv, yv: yv, hist: hist)
+                       xs: xs, xr: xr, ys: ys, yr: yr, hist: hist)
     } else {
         _gridHistogram(_ListLengthAny.self, n: n, k: k, algorithm: algorithm,
-                       xs: xs, xr: xr, ys: ys, yr: yr, xv: xv, yv: yv, hist: hist)
+                       xs: xs, xr: xr, ys: ys, yr: yr, hist: hist)
     }
 }
 
@@ -69,7 +68,6 @@ private func _gridHistogram<Length: _KSGListLength>(
     _: Length.Type, n: Int, k: Int, algorithm: KSGAlgorithm,
     xs: UnsafePointer<Double>, xr: UnsafePointer<Int32>,
     ys: UnsafePointer<Double>, yr: UnsafePointer<Int32>,
-    xv: UnsafePointer<Double>, yv: UnsafePointer<Double>,
     hist: UnsafeMutablePointer<Int32>
 ) {
     let w = max(1, Int((Double(n) * _gridCellFactor).squareRoot()))
@@ -110,8 +108,8 @@ private func _gridHistogram<Length: _KSGListLength>(
         let c = Int(cx) * g + Int(cy)
         let p = Int(fill[c])
         fill[c] += 1
-        gx[p] = xv[i]
-        gy[p] = yv[i]
+        gx[p] = xs[Int(xr[i])]
+        gy[p] = ys[Int(yr[i])]
         gxr[p] = xr[i]
         gyr[p] = yr[i]
     }
@@ -123,8 +121,8 @@ private func _gridHistogram<Length: _KSGListLength>(
         let c = Int(band[Int(yr[i])]) * g + Int(band[Int(xr[i])])
         let p = Int(fill[c])
         fill[c] += 1
-        hx[p] = xv[i]
-        hy[p] = yv[i]
+        hx[p] = xs[Int(xr[i])]
+        hy[p] = ys[Int(yr[i])]
     }
     // Value bounds: every x in column c lies in [colLo[c], colHi[c]]; likewise rows.
     for c in 0..<g {

@@ -78,9 +78,10 @@ func _ksgTreeHistogram(
 ) {
     let n = x.count, dx = x.dimension, dy = y.dimension, dj = dx + dy
     var joint = [Double](repeating: 0, count: n * dj)
+    let xValues = x.values, yValues = y.values
     for i in 0..<n {
-        for j in 0..<dx { joint[i * dj + j] = x.values[i * dx + j] }
-        for j in 0..<dy { joint[i * dj + dx + j] = y.values[i * dy + j] }
+        for j in 0..<dx { joint[i * dj + j] = xValues[i * dx + j] }
+        for j in 0..<dy { joint[i * dj + dx + j] = yValues[i * dy + j] }
     }
     let tree = joint.withUnsafeBufferPointer { _KDTree(values: $0, count: n, dim: dj) }
     let capacity = algorithm == .ksg2 ? k + 1 : k
