@@ -35,8 +35,9 @@ public enum Merge {
     /// Refuses shards whose input digest, result configuration, names or shard count differ
     /// (naming the first difference). Missing shards: `.missingShards` with the `--array=`
     /// list to resubmit; with `partial`, the file is still written (missing pairs status 0).
+    /// `compression` applies to the merged file and is recorded in its `compression` attribute.
     public static func run(_ paths: [String], output: String, partial: Bool, force: Bool,
-                           commandLine: [String]) throws(MIBatchError) -> Outcome {
+                           compression: OutputCompression = .default, commandLine: [String]) throws(MIBatchError) -> Outcome {
         guard !paths.isEmpty else { throw .invalidOption("merge: give the shard files to merge") }
         var preflight = RunConfiguration(input: paths[0], dataset: nil, output: output)
         preflight.force = force
@@ -113,13 +114,14 @@ public enum Merge {
         attributes["end_time"] = shards.compactMap { $0.attributes["end_time"] }.max()
         attributes["merge_time"] = Provenance.iso8601(now)
         attributes["host"] = ProcessInfo.processInfo.hostName
+        attributes["compression"] = compression.description
         attributes["history"] = (reference.attributes["history"].map { $0 + "\n" } ?? "") + "\(Provenance.iso8601(now)): \(command)"
         for key in ["slurm_job_id", "slurm_array_task_id", "threads"] { attributes[key] = nil }
         let order = reference.attributeOrder.filter { attributes[$0] != nil }
-            + ["shards", "run_command_line", "merge_time"].filter { !reference.attributeOrder.contains($0) }
+            + ["compression", "shards", "run_command_line", "merge_time"].filter { !reference.attributeOrder.contains($0) }
         let matrix = MIMatrix(rowNames: reference.rowNames, columnNames: reference.columnNames, values: values, status: status)
         try OutputWriter.write(matrix, attributes: order.map { ($0, attributes[$0]!) }, units: attributes["units"] ?? "nats",
-                               estimator: attributes["estimator"] ?? "", to: output, overwrite: force)
+                               estimator: attributes["estimator"] ?? "", compression: compression, to: output, overwrite: force)
         return Outcome(output: output, merged: shards.count, expected: count, filledCells: offDiagonal.count - missingCells,
                        missingCells: missingCells, missing: missing)
     }
