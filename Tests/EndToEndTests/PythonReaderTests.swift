@@ -63,12 +63,14 @@ import Testing
         let result = try runMibatch(["inspect", output])
         #expect(result.status == 0, "stderr: \(result.stderr)")
         for text in ["/mi  (4, 4)  float64  chunks (4, 4), shuffle + deflate(4)", "/status  (4, 4)  uint8",
-                     "/var_i  (4)", "input_digest: sha256:", "configuration: {", "status: 12 computed, 0 failed"] {
+                     "/var_i  (4)", "digest      sha256:", "status      6 pairs computed, 0 failed"] {
             #expect(result.stdout.contains(text), "'\(text)' missing from:\n\(result.stdout)")
         }
+        let full = try runMibatch(["inspect", output, "--attributes"])
+        #expect(full.stdout.contains("configuration: {") && full.stdout.contains("input_digest: sha256:"))
         let plain = try runMibatch(["inspect", input])
         #expect(plain.stdout.contains("/data  (100, 4)  float64  contiguous, no filters"))
-        #expect(!plain.stdout.contains("mibatch provenance"))
+        #expect(!plain.stdout.contains("mibatch 0.1.0 output"))
         let missing = try runMibatch(["inspect", dir.appendingPathComponent("none.h5").path])
         #expect(missing.status == 66)
     }
