@@ -1,0 +1,68 @@
+import Foundation
+import Testing
+@testable import MIBatch
+
+/// Building blocks of `mibatch plot`: clustering order, colour scale, ticks, PNG checksums.
+@Suite struct FigureTests {
+    /// Symmetric distance matrix from the upper-triangle entries.
+    func matrix(_ count: Int, _ entries: [((Int, Int), Double)], default value: Double = 1) -> [Double] {
+        var result = [Double](repeating: value, count: count * count)
+        for ((i, j), d) in entries { result[i * count + j] = d; result[j * count + i] = d }
+        return result
+    }
+
+    @Test func averageLinkageOrdersNearestPairsTogether() {
+        let d = matrix(5, [((0, 3), 0.1), ((1, 4), 0.2), ((0, 2), 0.5), ((2, 3), 0.5)])
+        #expect(Clustering.order(distances: d, count: 5) == [0, 3, 2, 1, 4])
+    }
+
+    @Test func tiesAreBrokenBySmallestIndices() {
+        // Every distance equal: merges (0,1), then (0,2), ...; the order is the identity.
+        #expect(Clustering.order(distances: matrix(6, []), count: 6) == [0, 1, 2, 3, 4, 5])
+        // Two equally close pairs: (1,3) merges before (2,4) and comes first.
+        let d = matrix(5, [((2, 4), 0.3), ((1, 3), 0.3)])
+        #expect(Clustering.order(distances: d, count: 5) == [0, 1, 3, 2, 4])
+        #expect(Clustering.order(distances: [], count: 0) == [])
+        #expect(Clustering.order(distances: [0], count: 1) == [0])
+    }
+
+    @Test func distancesFromMIIgnoreFailedAndNegativeValues() {
+        let mi: [Double] = [.nan, 2, -0.1, 2, .nan, 1, -0.1, 1, .nan]
+        let status: [UInt8] = [0, 1, 1, 1, 0, 2, 1, 2, 0]
+        #expect(Clustering.distances(mi: mi, status: status, count: 3) == [1, 0, 1, 0, 1, 1, 1, 1, 1])
+    }
+
+    @Test func colourScaleEndsAndStatusColours() {
+        let scale = ColorScale(values: [0.2, 0.9, .nan, -0.05])
+        #expect(scale.minimum == -0.05 && scale.maximum == 0.9)
+        #expect(scale.color(value: 0.9, status: 1) == RGB(0xFD, 0xE7, 0x25))
+        #expect(scale.color(value: -0.05, status: 1) == RGB(0x44, 0x01, 0x54))
+        #expect(scale.color(value: 0.5, status: 2) == ColorScale.failed)
+        #expect(scale.color(value: .nan, status: 0) == ColorScale.notComputed)
+        #expect(scale.color(value: .nan, status: 1) == ColorScale.failed)
+        #expect(ColorScale(values: []).maximum == 1)
+    }
+
+    @Test func ticksAreRoundNumbersInsideTheRange() {
+        let unit = Ticks.nice(0, 1)
+        #expect(unit.count == 6 && unit.enumerated().allSatisfy { abs($1 - 0.2 * Double($0)) < 1e-12 }, "\(unit)")
+        let ticks = Ticks.nice(-0.28, 0.47)
+        #expect(ticks.first! >= -0.28 && ticks.last! <= 0.47 && ticks.contains(0))
+        #expect(Ticks.nice(0, 299).allSatisfy { $0.truncatingRemainder(dividingBy: 50) == 0 })
+    }
+
+    @Test func pngChecksumsMatchKnownValues() {
+        #expect(PNGEncoder.crc32(Array("123456789".utf8)) == 0xCBF4_3926)
+        #expect(PNGEncoder.adler32(Array("Wikipedia".utf8)) == 0x11E6_0398)
+        let png = PNGEncoder.encode(width: 2, height: 1, rgb: [255, 0, 0, 0, 0, 255])
+        #expect(Array(png.prefix(8)) == [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A])
+        #expect(Array(png.suffix(12)) == [0, 0, 0, 0, 0x49, 0x45, 0x4E, 0x44, 0xAE, 0x42, 0x60, 0x82])
+    }
+
+    @Test func bitmapFontCoversPrintableASCII() {
+        #expect(BitmapFont.glyphs.count == 95 && BitmapFont.glyphs.allSatisfy { $0.count == 8 })
+        #expect(BitmapFont.pixel("I", x: 2, y: 3) && !BitmapFont.pixel("I", x: 0, y: 3))
+        #expect(BitmapFont.index("é") == BitmapFont.index("?"))
+        #expect(BitmapFont.textWidth("abc") == 17)
+    }
+}
