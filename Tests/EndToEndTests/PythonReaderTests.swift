@@ -141,4 +141,23 @@ import Testing
             }
         }
     }
+
+    @Test func manPagesRenderWithoutWarnings() throws {
+        for page in ["man/mibatch.1", "man/mibatch-format.5"] {
+            let result = try runProcess("/usr/bin/env", ["groff", "-man", "-ww", "-z", repositoryRoot.appendingPathComponent(page).path])
+            #expect(result.status == 0 && result.stderr.isEmpty, "groff warnings in \(page): \(result.stderr)")
+        }
+    }
+
+    @Test func manPageDocumentsCompletionsEnvironmentAndFormatPage() throws {
+        let page = try String(contentsOf: repositoryRoot.appendingPathComponent("man/mibatch.1"), encoding: .utf8)
+            .replacingOccurrences(of: "\\-", with: "-")
+        for text in ["--generate-completion-script", "HDF5_USE_FILE_LOCKING", "SLURM_ARRAY_TASK_ID", ".SH FILES", "mibatch-format(5)"] {
+            #expect(page.contains(text), "\(text) missing from man/mibatch.1")
+        }
+        for shell in ["bash", "zsh", "fish"] {
+            let script = try runMibatch(["--generate-completion-script", shell])
+            #expect(script.status == 0 && script.stdout.contains("mibatch"), "completion script for \(shell)")
+        }
+    }
 }
