@@ -12,9 +12,11 @@ public enum OutputCompression: Equatable, Sendable, Codable, CustomStringConvert
     /// inside a deflate stream).
     case deflate(level: Int)
 
-    /// The default: shuffle + deflate level 4 (most of level 9's ratio on MI matrices at a
-    /// fraction of its time; see samples/benchmarks/RESULTS.md).
-    public static let `default` = OutputCompression.deflate(level: 4)
+    /// The default: shuffle + deflate level 1. Full-precision MI values are mostly
+    /// incompressible mantissa bits: on a 10,000 × 10,000 matrix level 4 wrote a file 0.6%
+    /// smaller than level 1 in 40% more time (samples/benchmarks/RESULTS.md); NaN-filled
+    /// shards compress to almost nothing at any level.
+    public static let `default` = OutputCompression.deflate(level: 1)
 
     /// Parses `none` or a level `0`…`9`.
     public init?(argument: String) {

@@ -32,27 +32,45 @@ public struct OutputSummary: Sendable {
     public let configuration: JSONValue
 
     /// Summarises `result`, listing at most `top` pairs.
+    ///
+    /// - Complexity: one pass over the matrix, O(p² + p²·top) in the worst case (values
+    ///   ascending), O(p²) in practice; memory O(top) beyond the file's arrays.
     public init(_ result: ResultFile, top: Int) {
-        self.result = result
+        typealias Cell = (value: Double, row: Int, column: Int)
         var counts = [0, 0, 0]
-        var pairs: [Pair] = []
-        for (row, column) in result.pairCells {
-            let code = Int(result.statusCode(row, column))
-            counts[min(code, 2) == code ? code : 2] += 1
-            let value = result[row, column]
-            if code == 1, value.isFinite {
-                pairs.append(Pair(row: row, column: column, rowName: result.rowNames[row],
-                                  columnName: result.columnNames[column], value: value))
+        var best: [Cell] = []
+        var lowest: Cell? = nil, highest: Cell? = nil
+        let rows = result.rows, columns = result.columns, allPairs = result.isAllPairs, limit = max(0, top)
+        result.values.withUnsafeBufferPointer { values in
+            result.status.withUnsafeBufferPointer { status in
+                for row in 0..<rows {
+                    for column in (allPairs ? row + 1 : 0)..<max(columns, allPairs ? row + 1 : 0) {
+                        let index = row * columns + column
+                        let code = Int(status[index])
+                        counts[min(code, 2)] += 1
+                        let value = values[index]
+                        guard code == 1, value.isFinite else { continue }
+                        // Row-major order: among equal values the first seen has the smaller (row, column).
+                        if highest == nil || value > highest!.value { highest = (value, row, column) }
+                        if lowest == nil || value < lowest!.value { lowest = (value, row, column) }
+                        if limit > 0 && (best.count < limit || value > best[best.count - 1].value) {
+                            let position = best.firstIndex { $0.value < value } ?? best.count
+                            best.insert((value, row, column), at: position)
+                            if best.count > limit { best.removeLast() }
+                        }
+                    }
+                }
             }
         }
-        (notComputed, computed, failed) = (counts[0], counts[1], counts[2])
-        let ordered = pairs.sorted { a, b in
-            a.value != b.value ? a.value > b.value : (a.row, a.column) < (b.row, b.column)
+        func pair(_ cell: Cell) -> Pair {
+            Pair(row: cell.row, column: cell.column, rowName: result.rowNames[cell.row],
+                 columnName: result.columnNames[cell.column], value: cell.value)
         }
-        self.top = Array(ordered.prefix(max(0, top)))
-        maximum = ordered.first
-        let lowest = ordered.last?.value
-        minimum = ordered.first { $0.value == lowest }
+        self.result = result
+        (notComputed, computed, failed) = (counts[0], counts[1], counts[2])
+        self.top = best.map(pair)
+        maximum = highest.map(pair)
+        minimum = lowest.map(pair)
         configuration = result.attributes["configuration"].flatMap(JSONValue.parse) ?? .null
     }
 

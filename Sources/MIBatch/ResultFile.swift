@@ -29,17 +29,6 @@ public struct ResultFile: Sendable {
     /// otherwise it is a rectangular X-set × Y-set run.
     public var isAllPairs: Bool { rowNames == columnNames }
 
-    /// The cells that are pairs: the upper triangle (i < j) of an all-pairs matrix, every
-    /// cell of a rectangular one; as (row, column), row-major.
-    public var pairCells: [(row: Int, column: Int)] {
-        var cells: [(row: Int, column: Int)] = []
-        cells.reserveCapacity(isAllPairs ? rows * (rows - 1) / 2 : rows * columns)
-        for row in 0..<rows {
-            for column in (isAllPairs ? row + 1 : 0)..<columns { cells.append((row, column)) }
-        }
-        return cells
-    }
-
     /// Value at (row, column).
     public subscript(row: Int, column: Int) -> Double { values[row * columns + column] }
 

@@ -92,7 +92,7 @@ import Testing
         let plain = try runMibatch(["inspect", output, "--top", "2"])
         #expect(plain.status == 0)
         for line in ["status      10 pairs computed, 5 failed, 0 not computed", "top 2 pairs by MI (bits):",
-                     "   1  v0  v1  " + String(format: "%.6g", ordered[0].value), "/mi  (6, 6)  float64  chunks (6, 6), shuffle + deflate(4)"] {
+                     "   1  v0  v1  " + String(format: "%.6g", ordered[0].value), "/mi  (6, 6)  float64  chunks (6, 6), shuffle + deflate(1)"] {
             #expect(plain.stdout.contains(line), "'\(line)' missing from:\n\(plain.stdout)")
         }
     }
