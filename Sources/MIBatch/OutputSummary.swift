@@ -6,11 +6,13 @@ import Foundation
 public struct OutputSummary: Sendable {
     /// One pair and its value.
     public struct Pair: Sendable, Equatable {
-        /// Row and column index in `/mi`.
+        /// Row index in `/mi`.
         public var row: Int
+        /// Column index in `/mi`.
         public var column: Int
-        /// `/var_i[row]` and `/var_j[column]`.
+        /// `/var_i[row]`.
         public var rowName: String
+        /// `/var_j[column]`.
         public var columnName: String
         /// The MI value.
         public var value: Double
@@ -18,13 +20,16 @@ public struct OutputSummary: Sendable {
 
     /// The file summarised.
     public let result: ResultFile
-    /// Pairs (upper triangle of an all-pairs matrix, every cell of a rectangular one) with
-    /// status 1 (computed), 2 (failed) and 0 (not computed).
+    /// Pairs (the upper triangle of an all-pairs matrix, every cell of a rectangular one)
+    /// with status 1 (computed).
     public let computed: Int
+    /// Pairs with status 2 (failed).
     public let failed: Int
+    /// Pairs with status 0 (not computed).
     public let notComputed: Int
-    /// Computed pairs with the smallest and largest value (`nil` when none is finite).
+    /// The computed pair with the smallest value (`nil` when no computed value is finite).
     public let minimum: Pair?
+    /// The computed pair with the largest value (the first in row-major order among equals).
     public let maximum: Pair?
     /// The `top` computed pairs with the largest MI, descending; ties by row then column.
     public let top: [Pair]

@@ -6,23 +6,28 @@ import HDF5
 public struct ResultFile: Sendable {
     /// The path as given.
     public var path: String
-    /// `/var_i` and `/var_j`.
+    /// `/var_i`: the row names.
     public var rowNames: [String]
+    /// `/var_j`: the column names.
     public var columnNames: [String]
-    /// Row-major `/mi` values and `/status` codes.
+    /// Row-major `/mi` values (NaN where not computed or failed).
     public var values: [Double]
+    /// Row-major `/status` codes (0 not computed, 1 computed, 2 failed).
     public var status: [UInt8]
-    /// Root string attributes, and their names in creation order.
+    /// Root string attributes by name.
     public var attributes: [String: String]
+    /// Root attribute names in creation order.
     public var attributeOrder: [String]
-    /// `/mi`'s chunk shape and filter names (for example `shuffle`, `deflate(4)`).
+    /// `/mi`'s chunk shape (`nil` when contiguous).
     public var chunks: [Int]?
+    /// `/mi`'s filter names in pipeline order (for example `shuffle`, `deflate(1)`).
     public var filters: [String]
     /// `/mi`'s `units` attribute (`nats` when absent).
     public var units: String
 
-    /// Rows and columns of the matrix.
+    /// Number of rows of `/mi`.
     public var rows: Int { rowNames.count }
+    /// Number of columns of `/mi`.
     public var columns: Int { columnNames.count }
 
     /// Whether the matrix is all pairs of one variable set (square, same names both ways);

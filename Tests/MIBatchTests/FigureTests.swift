@@ -65,4 +65,19 @@ import Testing
         #expect(BitmapFont.index("é") == BitmapFont.index("?"))
         #expect(BitmapFont.textWidth("abc") == 17)
     }
+
+    @Test func cellGridsAreRectsWhenSmallAndOneEmbeddedImageWhenLarge() {
+        var small = Scene(width: 100, height: 100)
+        small.elements.append(.cells(x: 10, y: 10, width: 20, height: 20, columns: 2, rows: 2, colors: [.black, .white, .white, .black]))
+        #expect(small.svg.components(separatedBy: "<rect ").count - 1 == 1 + 4)
+        var large = Scene(width: 400, height: 400)
+        let colors = (0..<(300 * 300)).map { $0 % 2 == 0 ? RGB.black : RGB.white }
+        large.elements.append(.cells(x: 50, y: 50, width: 300, height: 300, columns: 300, rows: 300, colors: colors))
+        let svg = large.svg
+        #expect(svg.contains("<image ") && svg.contains("data:image/png;base64,") && !svg.contains("shape-rendering"))
+        var raster = Raster(width: 400, height: 400)
+        for element in large.elements { raster.draw(element) }
+        #expect(raster.color(x: 50, y: 50) == .black && raster.color(x: 51, y: 50) == .white)
+        #expect(raster.color(x: 50, y: 51) == .black && raster.color(x: 49, y: 51) == .white)
+    }
 }

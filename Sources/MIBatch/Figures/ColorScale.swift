@@ -4,8 +4,9 @@ import Foundation
 /// colour-blind readers) from `minimum` to `maximum`, with distinct colours for pairs that
 /// failed and pairs that are not computed (the diagonal of an all-pairs matrix, missing shards).
 public struct ColorScale: Sendable {
-    /// Values mapped to the two ends of the scale.
+    /// The value drawn at the bottom of the scale (darkest purple).
     public var minimum: Double
+    /// The value drawn at the top of the scale (brightest yellow).
     public var maximum: Double
 
     /// Status 2 (failed), or a computed cell holding NaN: red, outside viridis.

@@ -38,8 +38,9 @@ public struct Scene: Sendable {
         case cells(x: Double, y: Double, width: Double, height: Double, columns: Int, rows: Int, colors: [RGB])
     }
 
-    /// Size in pixels.
+    /// Width in pixels.
     public var width: Int
+    /// Height in pixels.
     public var height: Int
     /// Elements in painting order.
     public var elements: [Element] = []
