@@ -40,10 +40,12 @@ public final class File {
 
     /// Creates a new HDF5 file. With `overwrite == false` an existing file is an error.
     ///
-    /// The file tracks link creation order (netCDF-4 readers expect it). With
-    /// `denseAttributes`, the root group keeps its attributes in dense storage (a fractal
-    /// heap, as netCDF-4 does for large attributes) instead of its object header, which
-    /// lifts the 64 KiB limit on one attribute; h5py, netCDF-C and h5netcdf read both.
+    /// The file tracks link and attribute creation order (netCDF-4 readers expect it). That
+    /// also gives the root group a version-2 object header, which is what lets one attribute
+    /// exceed 64 KiB: HDF5 moves an attribute too large for the header into dense storage (a
+    /// fractal heap) instead of failing, as netCDF-4 does. With `denseAttributes`, every root
+    /// attribute is kept in dense storage from the start (`H5Pset_attr_phase_change(0, 0)`,
+    /// which needs that version-2 header too). h5py, netCDF-C and h5netcdf read both.
     public static func create(_ path: String, overwrite: Bool = false, denseAttributes: Bool = false) throws(HDF5Error) -> File {
         _ = librarySetUp
         let fcpl = try checked(H5Pcreate(mib_H5P_FILE_CREATE()), "create property list", file: path)

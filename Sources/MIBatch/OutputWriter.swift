@@ -106,8 +106,9 @@ public enum OutputWriter {
 
     static func writeFile(_ matrix: MIMatrix, attributes: [(String, String)], units: String, estimator: String,
                           compression: OutputCompression, at path: String) throws(HDF5Error) {
-        // Root attributes in dense storage: the configuration JSON of thousands of named
-        // variables exceeds the 64 KiB limit of compact (object-header) attributes.
+        // Root attributes in dense storage (version-2 object header, creation order tracked):
+        // the configuration JSON of thousands of named variables exceeds the 64 KiB limit of
+        // an attribute stored in the object header.
         let file = try File.create(path, overwrite: true, denseAttributes: true)
         let rows = matrix.rowNames.count, columns = matrix.columnNames.count
         let layout = OutputStorage.layout(rows: rows, columns: columns, compression: compression, nanFill: true)

@@ -10,6 +10,24 @@ func temporaryDirectory() -> URL {
 }
 
 @Suite struct HDF5WrapperTests {
+    @Test(arguments: [false, true])
+    func rootAttributesLargerThan64KiBRoundTrip(dense: Bool) throws {
+        let dir = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let path = dir.appendingPathComponent("big-attribute.h5").path
+        let text = String(repeating: "{\"name\":\"variable\"},", count: 10_000)
+        #expect(text.utf8.count > 65_536)
+        do {
+            let file = try File.create(path, denseAttributes: dense)
+            try file.setAttribute("small", "first")
+            try file.setAttribute("configuration", text)
+            try file.setAttribute("last", "third")
+        }
+        let file = try File.open(path)
+        #expect(try file.attribute("configuration") == .string(text))
+        #expect(try file.attributeNames() == ["small", "configuration", "last"], "creation order is kept")
+    }
+
     @Test func writeThenReadHyperslabRoundTrips() throws {
         let dir = temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
