@@ -120,7 +120,7 @@ public enum OutputWriter {
         try varJ.setAttribute("long_name", "second variable of each pair")
 
         let mi = try file.createDataset("/mi", type: .float64, shape: [rows, columns], layout: layout)
-        try mi.write(matrix.values)
+        try writeMatrix(matrix.values, to: mi, compression: compression)
         try mi.setAttribute("long_name", "mutual information")
         try mi.setAttribute("units", units)
         try mi.setAttribute("estimator", estimator)
@@ -128,7 +128,7 @@ public enum OutputWriter {
 
         let statusLayout = OutputStorage.layout(rows: rows, columns: columns, compression: compression, nanFill: false)
         let status = try file.createDataset("/status", type: .uint8, shape: [rows, columns], layout: statusLayout)
-        try status.write(matrix.status)
+        try writeMatrix(matrix.status, to: status, compression: compression)
         try status.setAttribute("long_name", "pair status")
         try status.setAttribute("flag_values", [0, 1, 2])
         try status.setAttribute("flag_meanings", "not_computed computed failed")
@@ -139,6 +139,18 @@ public enum OutputWriter {
         }
         for (name, value) in attributes { try file.setAttribute(name, value) }
         try file.flush()
+    }
+
+    /// Writes `/mi` or `/status`: shuffled and deflated chunks compressed in parallel
+    /// (``Dataset/writeShuffledDeflated(_:level:)``), or through libhdf5 when uncompressed.
+    static func writeMatrix<T: BitwiseCopyable>(_ values: [T], to dataset: Dataset, compression: OutputCompression) throws(HDF5Error) {
+        switch compression {
+        case let .deflate(level): try dataset.writeShuffledDeflated(values, level: level)
+        case .none:
+            if let doubles = values as? [Double] { try dataset.write(doubles) }
+            else if let bytes = values as? [UInt8] { try dataset.write(bytes) }
+            else { preconditionFailure("only float64 and uint8 matrices are written") }
+        }
     }
 
     /// Re-opens the written file and checks that it holds exactly `matrix`.
