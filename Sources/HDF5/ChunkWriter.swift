@@ -5,8 +5,9 @@ extension Dataset {
     /// Writes a whole 2-D chunked dataset whose filter pipeline is exactly shuffle then
     /// deflate at `level`, compressing the chunks of each row of chunks in parallel and
     /// handing them to libhdf5 with `H5Dwrite_chunk` (libhdf5 itself filters one chunk at a
-    /// time on the calling thread). The bytes on disk are what libhdf5's own shuffle and
-    /// deflate filters would produce, so every reader decodes them as usual.
+    /// time on the calling thread). Chunks are encoded as libhdf5's own shuffle and deflate
+    /// filters encode them (zlib `compress2` of the byte-shuffled chunk), so every reader
+    /// decodes them as usual.
     ///
     /// `values` are row-major elements whose in-memory bytes equal the file type's (the
     /// little-endian IEEE and integer types mibatch writes, on a little-endian machine). Edge
