@@ -80,4 +80,26 @@ import Testing
         #expect(raster.color(x: 50, y: 50) == .black && raster.color(x: 51, y: 50) == .white)
         #expect(raster.color(x: 50, y: 51) == .black && raster.color(x: 49, y: 51) == .white)
     }
+
+    @Test func largeHeatmapsKeepTheCellUnderEachPixel() {
+        let p = 1_000
+        var values = [Double](repeating: 0.1, count: p * p), status = [UInt8](repeating: 1, count: p * p)
+        for i in 0..<p { values[i * p + i] = .nan; status[i * p + i] = 0 }
+        values[p - 1] = 0.9 // (0, 999): the maximum, top right
+        status[(p - 1) * p] = 2 // (999, 0): failed, bottom left
+        let names = (0..<p).map { "v\($0)" }
+        let result = ResultFile(path: "x.h5", rowNames: names, columnNames: names, values: values, status: status,
+                                attributes: [:], attributeOrder: [], chunks: nil, filters: [], units: "nats")
+        let scene = HeatmapFigure.scene(result, rowOrder: Array(0..<p), columnOrder: Array(0..<p), title: "t")
+        let grids = scene.elements.compactMap { element -> (Int, Int, [RGB])? in
+            if case let .cells(_, _, _, _, columns, rows, colors) = element, rows > 1 && columns > 1 { return (columns, rows, colors) }
+            return nil
+        }
+        #expect(grids.count == 1)
+        guard let (columns, rows, colors) = grids.first else { return }
+        #expect(columns == 720 && rows == 720)
+        #expect(colors[719] == RGB(0xFD, 0xE7, 0x25), "top right pixel shows cell (0, 999)")
+        #expect(colors[719 * 720] == ColorScale.failed, "bottom left pixel shows cell (999, 0)")
+        #expect(colors[0] == ColorScale.notComputed && colors[720 * 720 - 1] == ColorScale.notComputed, "diagonal ends")
+    }
 }

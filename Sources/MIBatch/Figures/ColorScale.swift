@@ -22,10 +22,14 @@ public struct ColorScale: Sendable {
 
     /// A scale over the finite `values` (0 to their maximum, or their minimum when below 0;
     /// 0 to 1 when there are none or all are equal to 0).
-    public init(values: [Double]) {
-        let finite = values.filter(\.isFinite)
-        let low = min(0, finite.min() ?? 0)
-        var high = finite.max() ?? 1
+    public init<Values: Sequence<Double>>(values: Values) {
+        var low = 0.0
+        var largest: Double? = nil
+        for value in values where value.isFinite {
+            low = min(low, value)
+            largest = max(largest ?? value, value)
+        }
+        var high = largest ?? 1
         if high <= low { high = low + 1 }
         minimum = low
         maximum = high

@@ -28,14 +28,23 @@ public enum HeatmapFigure {
         let height = Int((top + max(mapHeight, 240) + bottom).rounded(.up))
         var scene = Scene(width: width, height: height)
 
-        let scale = ColorScale(values: zip(result.values, result.status).compactMap { $1 == PairStatus.computed.rawValue ? $0 : nil })
+        let scale = ColorScale(values: zip(result.values, result.status).lazy.compactMap { $1 == PairStatus.computed.rawValue ? $0 : nil })
+        // More cells than pixels: keep the cell under each pixel's centre (what drawing every
+        // cell nearest-neighbour would show), so a 10,000 × 10,000 matrix becomes 720 × 720.
+        func sampled(_ order: [Int], pixels: Double) -> [Int] {
+            let count = min(order.count, max(1, Int(pixels.rounded())))
+            guard count < order.count else { return order }
+            return (0..<count).map { order[min(order.count - 1, Int((Double($0) + 0.5) / Double(count) * Double(order.count)))] }
+        }
+        let gridRows = sampled(rowOrder, pixels: mapHeight), gridColumns = sampled(columnOrder, pixels: mapWidth)
         var colors: [RGB] = []
-        colors.reserveCapacity(rows * columns)
-        for row in rowOrder {
-            for column in columnOrder { colors.append(scale.color(value: result[row, column], status: result.statusCode(row, column))) }
+        colors.reserveCapacity(gridRows.count * gridColumns.count)
+        for row in gridRows {
+            for column in gridColumns { colors.append(scale.color(value: result[row, column], status: result.statusCode(row, column))) }
         }
         scene.elements.append(.text(x: left, y: 24, text: title, size: 14, anchor: .start, vertical: false, color: .black))
-        scene.elements.append(.cells(x: left, y: top, width: mapWidth, height: mapHeight, columns: columns, rows: rows, colors: colors))
+        scene.elements.append(.cells(x: left, y: top, width: mapWidth, height: mapHeight, columns: gridColumns.count,
+                                     rows: gridRows.count, colors: colors))
         scene.elements.append(.rect(x: left - 1, y: top - 1, width: mapWidth + 1, height: mapHeight + 1, fill: nil, stroke: .grey))
 
         // Axis labels: names, or index ticks.
