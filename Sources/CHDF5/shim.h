@@ -7,6 +7,7 @@
 #include <hdf5.h>
 #include <hdf5_hl.h>
 #include <string.h>
+#include <zlib.h>
 
 static inline hid_t mib_H5P_DEFAULT(void) { return H5P_DEFAULT; }
 static inline hid_t mib_H5S_ALL(void) { return H5S_ALL; }
@@ -35,6 +36,18 @@ static inline hid_t mib_H5T_STD_U16LE(void) { return H5T_STD_U16LE; }
 static inline hid_t mib_H5T_IEEE_F32LE(void) { return H5T_IEEE_F32LE; }
 static inline hid_t mib_H5T_C_S1(void) { return H5T_C_S1; }
 static inline size_t mib_H5T_VARIABLE(void) { return H5T_VARIABLE; }
+
+/// zlib's compress2 into `dest` (capacity `*length` bytes; on return the compressed size).
+/// Returns Z_OK (0) on success. Exposed here because HDF5's deflate filter is zlib: chunks
+/// compressed with it in parallel are written with H5Dwrite_chunk (see ChunkWriter.swift).
+static inline int mib_zlib_compress(unsigned char *dest, size_t *length, const unsigned char *source,
+                                    size_t sourceLength, int level) {
+    uLongf out = (uLongf)*length;
+    int status = compress2(dest, &out, source, (uLong)sourceLength, level);
+    *length = (size_t)out;
+    return status;
+}
+static inline size_t mib_zlib_bound(size_t sourceLength) { return (size_t)compressBound((uLong)sourceLength); }
 
 /// Turns off HDF5's automatic printing of error stacks; mibatch reports errors itself.
 static inline void mib_silence_errors(void) { H5Eset_auto2(H5E_DEFAULT, NULL, NULL); }

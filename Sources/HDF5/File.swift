@@ -40,14 +40,22 @@ public final class File {
 
     /// Creates a new HDF5 file. With `overwrite == false` an existing file is an error.
     ///
-    /// The file tracks link creation order (netCDF-4 readers expect it).
-    public static func create(_ path: String, overwrite: Bool = false) throws(HDF5Error) -> File {
+    /// The file tracks link and attribute creation order (netCDF-4 readers expect it). That
+    /// also gives the root group a version-2 object header, which is what lets one attribute
+    /// exceed 64 KiB: HDF5 moves an attribute too large for the header into dense storage (a
+    /// fractal heap) instead of failing, as netCDF-4 does. With `denseAttributes`, every root
+    /// attribute is kept in dense storage from the start (`H5Pset_attr_phase_change(0, 0)`,
+    /// which needs that version-2 header too). h5py, netCDF-C and h5netcdf read both.
+    public static func create(_ path: String, overwrite: Bool = false, denseAttributes: Bool = false) throws(HDF5Error) -> File {
         _ = librarySetUp
         let fcpl = try checked(H5Pcreate(mib_H5P_FILE_CREATE()), "create property list", file: path)
         defer { H5Pclose(fcpl) }
         let order = UInt32(H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED)
         try checked(H5Pset_link_creation_order(fcpl, order), "set creation order", file: path)
         try checked(H5Pset_attr_creation_order(fcpl, order), "set creation order", file: path)
+        if denseAttributes {
+            try checked(H5Pset_attr_phase_change(fcpl, 0, 0), "set dense attribute storage", file: path)
+        }
         let flags = overwrite ? mib_H5F_ACC_TRUNC() : mib_H5F_ACC_EXCL()
         let id = try checked(H5Fcreate(path, flags, fcpl, mib_H5P_DEFAULT()), "create", file: path)
         return File(path: path, id: id)

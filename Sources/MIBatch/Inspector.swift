@@ -1,16 +1,72 @@
+import Foundation
 import HDF5
 
 /// Plain-text descriptions of HDF5 files for `mibatch inspect`.
 public enum Inspector {
-    /// Lists every dataset (path, shape, dtype, chunking, filters) and, for a mibatch
-    /// output, its provenance attributes and status counts.
+    /// The readable summary of a mibatch output: estimator, parameters, input, digest,
+    /// shard(s), status counts, value range, the `top` pairs by MI, then its datasets.
+    public static func summary(_ summary: OutputSummary) -> String {
+        let result = summary.result
+        let attributes = result.attributes
+        var lines = ["\(result.path): mibatch \(attributes["tool_version"] ?? "") output, "
+            + (result.isAllPairs ? "all pairs of \(result.rows) variables" : "\(result.rows) × \(result.columns) variables (rectangular)")]
+        func row(_ label: String, _ value: String) { lines.append(label.padding(toLength: 12, withPad: " ", startingAt: 0) + value) }
+        row("estimator", attributes["estimator"] ?? "unknown")
+        if case let .object(members) = summary.parameters {
+            row("parameters", members.keys.sorted().filter { $0 != "estimator" }.map { "\($0)=\(plain(members[$0]!))" }.joined(separator: ", "))
+        }
+        let datasets = summary.inputDatasets.map { "\($0.path) \($0.shape.map(String.init).joined(separator: "×")) \($0.dtype)" }
+        row("input", (attributes["input_file"] ?? "?") + ": " + datasets.joined(separator: ", "))
+        row("digest", attributes["input_digest"] ?? "none")
+        row("shard", attributes["shard"] ?? "1/1")
+        if case let .array(shards)? = attributes["shards"].flatMap(JSONValue.parse) {
+            for shard in shards {
+                if case let .string(name)? = shard["shard"], case let .string(file)? = shard["file"] {
+                    var host = ""
+                    if case let .string(text)? = shard["host"] { host = " on \(text)" }
+                    lines.append("              \(name): \(file)\(host)")
+                }
+            }
+        }
+        row("status", "\(summary.computed) pairs computed, \(summary.failed) failed, \(summary.notComputed) not computed")
+        if let low = summary.minimum, let high = summary.maximum {
+            row("range", "\(format(low.value)) (\(low.rowName), \(low.columnName)) to \(format(high.value)) (\(high.rowName), \(high.columnName)) \(result.units)")
+        } else {
+            row("range", "no computed values")
+        }
+        row("created", "\(attributes["start_time"] ?? "?") to \(attributes["end_time"] ?? "?") on \(attributes["host"] ?? "?")")
+        row("command", attributes["command_line"] ?? "")
+        if !summary.top.isEmpty {
+            lines.append("top \(summary.top.count) pairs by MI (\(result.units)):")
+            let width = summary.top.map { max($0.rowName.count, $0.columnName.count) }.max() ?? 1
+            for (rank, pair) in summary.top.enumerated() {
+                lines.append(String(format: "%4d  ", rank + 1) + pair.rowName.padding(toLength: width, withPad: " ", startingAt: 0)
+                    + "  " + pair.columnName.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + format(pair.value))
+            }
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    /// A value with 6 significant digits.
+    static func format(_ value: Double) -> String { String(format: "%.6g", value) }
+
+    /// A parameter's value as text (`none` for null, objects as compact JSON).
+    static func plain(_ value: JSONValue) -> String {
+        switch value {
+        case .null: return "none"
+        case let .string(text): return text
+        default: return value.rendered(compact: true)
+        }
+    }
+
+    /// Lists every dataset (path, shape, dtype, chunking, filters, dimension scales) of any
+    /// HDF5 file; with `attributes`, every root attribute too.
     ///
     /// - Throws: `MIBatchError.hdf5` when the file cannot be opened.
-    public static func describe(_ path: String) throws(MIBatchError) -> String {
+    public static func describe(_ path: String, attributes includeAttributes: Bool = true) throws(MIBatchError) -> String {
         do {
             let file = try File.open(path)
-            var lines = ["\(path)"]
-            lines.append("datasets:")
+            var lines = ["datasets:"]
             let objects = try file.objects()
             for (objectPath, kind) in objects where kind == .dataset {
                 let dataset = try file.dataset(objectPath)
@@ -26,20 +82,8 @@ public enum Inspector {
             }
             let groups = objects.filter { $0.kind == .group }.map(\.path)
             if !groups.isEmpty { lines.append("groups: " + groups.joined(separator: ", ")) }
-
             let attributeNames = try file.attributeNames()
-            if attributeNames.contains("tool"), case .string("mibatch")? = try file.attribute("tool") {
-                lines.append("mibatch provenance:")
-                for name in attributeNames {
-                    if let value = try file.attribute(name) { lines.append("  \(name): \(value)") }
-                }
-                if file.contains("/status") {
-                    let status = try file.dataset("/status").readBytes()
-                    var counts = [0, 0, 0, 0]
-                    for code in status { counts[min(Int(code), 3)] += 1 }
-                    lines.append("status: \(counts[1]) computed, \(counts[2]) failed, \(counts[0]) not computed (entries, both triangles and diagonal)")
-                }
-            } else if !attributeNames.isEmpty {
+            if includeAttributes && !attributeNames.isEmpty {
                 lines.append("root attributes:")
                 for name in attributeNames {
                     if let value = try file.attribute(name) { lines.append("  \(name): \(value)") }

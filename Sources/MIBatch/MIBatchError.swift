@@ -30,6 +30,8 @@ public enum MIBatchError: Error, Equatable, Sendable, CustomStringConvertible {
     case missingShards(missing: [String], resubmit: String, count: Int)
     /// The run was interrupted by a signal after checkpointing.
     case interrupted(signal: String, checkpoint: String, done: Int, total: Int)
+    /// `inspect --json` or `plot` was given an HDF5 file that is not a mibatch output.
+    case notAnOutput(path: String, reason: String)
 
     public var description: String {
         switch self {
@@ -60,6 +62,8 @@ public enum MIBatchError: Error, Equatable, Sendable, CustomStringConvertible {
             return "missing or incomplete shards: \(missing.joined(separator: ", ")); resubmit them with sbatch --array=\(resubmit) and mibatch run --shards \(count) (SHARDS=\(count) for samples/slurm/mibatch-array.sbatch), or merge --partial"
         case let .interrupted(signal, checkpoint, done, total):
             return "interrupted by \(signal) after \(done) of \(total) pairs; progress saved in \(checkpoint); rerun the same command to resume"
+        case let .notAnOutput(path, reason):
+            return "\(path): not a mibatch output: \(reason)"
         }
     }
 
@@ -75,7 +79,7 @@ public enum MIBatchError: Error, Equatable, Sendable, CustomStringConvertible {
         case .badShape, .nonFiniteValue, .tooFewSamples, .badNames: return ExitStatus.dataError
         case .outputExists, .outputIsInput, .cannotCreateOutput: return ExitStatus.cannotCreate
         case .invalidOption: return ExitStatus.usage
-        case .checkpointMismatch, .shardMismatch: return ExitStatus.dataError
+        case .checkpointMismatch, .shardMismatch, .notAnOutput: return ExitStatus.dataError
         case .missingShards: return ExitStatus.incomplete
         case .interrupted: return ExitStatus.interrupted
         }

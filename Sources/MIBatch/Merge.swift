@@ -35,8 +35,9 @@ public enum Merge {
     /// Refuses shards whose input digest, result configuration, names or shard count differ
     /// (naming the first difference). Missing shards: `.missingShards` with the `--array=`
     /// list to resubmit; with `partial`, the file is still written (missing pairs status 0).
+    /// `compression` applies to the merged file and is recorded in its `compression` attribute.
     public static func run(_ paths: [String], output: String, partial: Bool, force: Bool,
-                           commandLine: [String]) throws(MIBatchError) -> Outcome {
+                           compression: OutputCompression = .default, commandLine: [String]) throws(MIBatchError) -> Outcome {
         guard !paths.isEmpty else { throw .invalidOption("merge: give the shard files to merge") }
         var preflight = RunConfiguration(input: paths[0], dataset: nil, output: output)
         preflight.force = force
@@ -80,8 +81,12 @@ public enum Merge {
         let absent = (1...count).filter { !present.contains($0) }
         let width = reference.columnNames.count
         let symmetric = reference.rowNames == reference.columnNames
-        let offDiagonal = status.indices.filter { !(symmetric && $0 / width == $0 % width) }
-        let missingCells = offDiagonal.filter { status[$0] == PairStatus.notComputed.rawValue }.count
+        // Counted in one pass (a 10,000 x 10,000 matrix would otherwise build 10^8-element index arrays).
+        var offDiagonalCells = 0, missingCells = 0
+        for index in status.indices where !(symmetric && index / width == index % width) {
+            offDiagonalCells += 1
+            if status[index] == PairStatus.notComputed.rawValue { missingCells += 1 }
+        }
         if absent.isEmpty && missingCells > 0 {
             throw .shardMismatch(file: reference.path, reference: "the other shards",
                                  reason: "all \(count) shards are present but \(missingCells) pairs are in none of them")
@@ -113,14 +118,15 @@ public enum Merge {
         attributes["end_time"] = shards.compactMap { $0.attributes["end_time"] }.max()
         attributes["merge_time"] = Provenance.iso8601(now)
         attributes["host"] = ProcessInfo.processInfo.hostName
+        attributes["compression"] = compression.description
         attributes["history"] = (reference.attributes["history"].map { $0 + "\n" } ?? "") + "\(Provenance.iso8601(now)): \(command)"
         for key in ["slurm_job_id", "slurm_array_task_id", "threads"] { attributes[key] = nil }
         let order = reference.attributeOrder.filter { attributes[$0] != nil }
-            + ["shards", "run_command_line", "merge_time"].filter { !reference.attributeOrder.contains($0) }
+            + ["compression", "shards", "run_command_line", "merge_time"].filter { !reference.attributeOrder.contains($0) }
         let matrix = MIMatrix(rowNames: reference.rowNames, columnNames: reference.columnNames, values: values, status: status)
         try OutputWriter.write(matrix, attributes: order.map { ($0, attributes[$0]!) }, units: attributes["units"] ?? "nats",
-                               estimator: attributes["estimator"] ?? "", to: output, overwrite: force)
-        return Outcome(output: output, merged: shards.count, expected: count, filledCells: offDiagonal.count - missingCells,
+                               estimator: attributes["estimator"] ?? "", compression: compression, to: output, overwrite: force)
+        return Outcome(output: output, merged: shards.count, expected: count, filledCells: offDiagonalCells - missingCells,
                        missingCells: missingCells, missing: missing)
     }
 

@@ -61,23 +61,25 @@ public enum OutputWriter {
 
     /// Writes `matrix` with `provenance` to `path` atomically.
     ///
-    /// Layout (design.md §5): `/mi` float64 (chunked, shuffle + deflate, NaN fill), `/var_i`
+    /// Layout (design.md §5): `/mi` float64 (square chunks ≤ 1 MiB, shuffle + deflate, NaN fill), `/var_i`
     /// and `/var_j` variable-length string dimension scales attached to both axes of `/mi`
     /// and `/status`, `/status` uint8, provenance as root attributes.
     public static func write(_ matrix: MIMatrix, provenance: Provenance, to path: String,
                              overwrite: Bool) throws(MIBatchError) {
         try write(matrix, attributes: provenance.attributes, units: provenance.configuration.units.rawValue,
-                  estimator: provenance.configuration.estimatorLabel, to: path, overwrite: overwrite)
+                  estimator: provenance.configuration.estimatorLabel, compression: provenance.configuration.compression,
+                  to: path, overwrite: overwrite)
     }
 
-    /// Writes `matrix` with the given root attributes to `path` atomically.
+    /// Writes `matrix` with the given root attributes to `path` atomically, `/mi` and
+    /// `/status` chunked in square tiles and filtered as `compression` says.
     public static func write(_ matrix: MIMatrix, attributes: [(String, String)], units: String, estimator: String,
-                             to path: String, overwrite: Bool) throws(MIBatchError) {
+                             compression: OutputCompression, to path: String, overwrite: Bool) throws(MIBatchError) {
         let final = URL(fileURLWithPath: path).standardizedFileURL
         let temporary = final.deletingLastPathComponent()
             .appendingPathComponent(".\(final.lastPathComponent).\(ProcessInfo.processInfo.processIdentifier).tmp")
         do {
-            try writeFile(matrix, attributes: attributes, units: units, estimator: estimator, at: temporary.path)
+            try writeFile(matrix, attributes: attributes, units: units, estimator: estimator, compression: compression, at: temporary.path)
             try verify(matrix, at: temporary.path)
         } catch let error as MIBatchError {
             try? FileManager.default.removeItem(at: temporary)
@@ -103,11 +105,13 @@ public enum OutputWriter {
     }
 
     static func writeFile(_ matrix: MIMatrix, attributes: [(String, String)], units: String, estimator: String,
-                          at path: String) throws(HDF5Error) {
-        let file = try File.create(path, overwrite: true)
+                          compression: OutputCompression, at path: String) throws(HDF5Error) {
+        // Root attributes in dense storage (version-2 object header, creation order tracked):
+        // the configuration JSON of thousands of named variables exceeds the 64 KiB limit of
+        // an attribute stored in the object header.
+        let file = try File.create(path, overwrite: true, denseAttributes: true)
         let rows = matrix.rowNames.count, columns = matrix.columnNames.count
-        // Square chunks of at most 256 × 256 float64 = 512 KiB.
-        let layout = DatasetLayout(chunks: [min(rows, 256), min(columns, 256)], shuffle: true, deflateLevel: 4, fillValue: .nan)
+        let layout = OutputStorage.layout(rows: rows, columns: columns, compression: compression, nanFill: true)
         let varI = try file.createStringDataset("/var_i", values: matrix.rowNames)
         let varJ = try file.createStringDataset("/var_j", values: matrix.columnNames)
         try varI.makeDimensionScale(name: "var_i")
@@ -116,16 +120,15 @@ public enum OutputWriter {
         try varJ.setAttribute("long_name", "second variable of each pair")
 
         let mi = try file.createDataset("/mi", type: .float64, shape: [rows, columns], layout: layout)
-        try mi.write(matrix.values)
+        try writeMatrix(matrix.values, to: mi, compression: compression)
         try mi.setAttribute("long_name", "mutual information")
         try mi.setAttribute("units", units)
         try mi.setAttribute("estimator", estimator)
         try mi.setAttribute("_FillValue", Double.nan)
 
-        var statusLayout = layout
-        statusLayout.fillValue = nil
+        let statusLayout = OutputStorage.layout(rows: rows, columns: columns, compression: compression, nanFill: false)
         let status = try file.createDataset("/status", type: .uint8, shape: [rows, columns], layout: statusLayout)
-        try status.write(matrix.status)
+        try writeMatrix(matrix.status, to: status, compression: compression)
         try status.setAttribute("long_name", "pair status")
         try status.setAttribute("flag_values", [0, 1, 2])
         try status.setAttribute("flag_meanings", "not_computed computed failed")
@@ -136,6 +139,18 @@ public enum OutputWriter {
         }
         for (name, value) in attributes { try file.setAttribute(name, value) }
         try file.flush()
+    }
+
+    /// Writes `/mi` or `/status`: shuffled and deflated chunks compressed in parallel
+    /// (``Dataset/writeShuffledDeflated(_:level:)``), or through libhdf5 when uncompressed.
+    static func writeMatrix<T: BitwiseCopyable>(_ values: [T], to dataset: Dataset, compression: OutputCompression) throws(HDF5Error) {
+        switch compression {
+        case let .deflate(level): try dataset.writeShuffledDeflated(values, level: level)
+        case .none:
+            if let doubles = values as? [Double] { try dataset.write(doubles) }
+            else if let bytes = values as? [UInt8] { try dataset.write(bytes) }
+            else { preconditionFailure("only float64 and uint8 matrices are written") }
+        }
     }
 
     /// Re-opens the written file and checks that it holds exactly `matrix`.

@@ -49,6 +49,7 @@ public struct Provenance: Sendable {
                 : configuration.normalization.rawValue),
             ("jitter", configuration.jitter.map { "\($0) x each variable's global-linf spread, seed \(configuration.seed)" } ?? "none"),
             ("units", configuration.units.rawValue),
+            ("compression", configuration.compression.description),
             ("input_file", Self.absolute(configuration.input)),
             ("input_dataset", datasets.map(\.path).joined(separator: ", ")),
             ("input_shape", datasets.map { $0.shape.map(String.init).joined(separator: "x") }.joined(separator: ", ")),

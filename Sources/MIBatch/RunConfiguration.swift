@@ -78,6 +78,8 @@ public struct RunConfiguration: Codable, Equatable, Sendable {
     public var shard: ShardSpec = .whole
     /// Seconds between checkpoints of finished pairs.
     public var checkpointInterval: Double = 60
+    /// Filters of the output's `/mi` and `/status` (`--compression`); never changes values.
+    public var compression: OutputCompression = .default
 
     /// Creates a configuration with the documented defaults.
     public init(input: String, dataset: String?, output: String) {
@@ -107,6 +109,7 @@ public struct RunConfiguration: Codable, Equatable, Sendable {
         key.quiet = false
         key.shard = .whole
         key.checkpointInterval = 0
+        key.compression = .default
         return key.json
     }
 

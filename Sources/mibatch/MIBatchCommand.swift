@@ -12,6 +12,6 @@ struct MIBatchCommand: ParsableCommand {
             provenance to a new HDF5 file. See mibatch(1).
             """,
         version: "0.1.0",
-        subcommands: [Run.self, Plan.self, MergeCommand.self, Inspect.self]
+        subcommands: [Run.self, Plan.self, MergeCommand.self, Inspect.self, PlotCommand.self]
     )
 }

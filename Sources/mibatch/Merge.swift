@@ -24,6 +24,9 @@ struct MergeCommand: ParsableCommand {
     @Flag(help: "Write the merged file even when shards are missing.")
     var partial = false
 
+    @Option(help: ArgumentHelp("Deflate level 0-9 of the merged /mi and /status (after byte shuffle), or none.", valueName: "LEVEL|none"))
+    var compression: OutputCompression = .default
+
     @Flag(help: "Replace OUTPUT if it exists.")
     var force = false
 
@@ -32,7 +35,8 @@ struct MergeCommand: ParsableCommand {
 
     func run() throws {
         do {
-            let outcome = try Merge.run(shards, output: output, partial: partial, force: force, commandLine: CommandLine.arguments)
+            let outcome = try Merge.run(shards, output: output, partial: partial, force: force,
+                                    compression: compression, commandLine: CommandLine.arguments)
             if let missing = outcome.missing {
                 FileHandle.standardError.write(Data("mibatch: error: \(missing)\n".utf8))
                 if !quiet { print("mibatch: wrote partial \(outcome.output): \(outcome.merged) of \(outcome.expected) shards, \(outcome.missingCells) pairs missing") }

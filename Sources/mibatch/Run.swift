@@ -9,6 +9,10 @@ extension InformationUnit: ExpressibleByArgument {}
 extension EstimatorKind: ExpressibleByArgument {}
 extension Binned.BiasCorrection: ExpressibleByArgument {}
 extension MINE.Optimizer: ExpressibleByArgument {}
+extension OutputCompression: ExpressibleByArgument {
+    /// `none` or `0`…`9`.
+    public var defaultValueDescription: String { self == .none ? "none" : description.filter(\.isNumber) }
+}
 
 /// `mibatch run`: compute one MI matrix.
 struct Run: ParsableCommand {
@@ -156,6 +160,9 @@ struct RunOptions: ParsableArguments {
     @Option(help: ArgumentHelp("In a SLURM array task: the total number of shards N; the task with SLURM_ARRAY_TASK_ID i computes shard i+1 of N (with plan: show what each of N shards gets). Submit --array=0-(N-1); resubmit any subset of indices with the same --shards. Without it, N is the array's SLURM_ARRAY_TASK_COUNT, which is wrong for resubmissions.", valueName: "N"))
     var shards: Int?
 
+    @Option(help: ArgumentHelp("Deflate level 0-9 of /mi and /status (after byte shuffle), or none; both are always chunked in square tiles of at most 1 MiB.", valueName: "LEVEL|none"))
+    var compression: OutputCompression = .default
+
     @Option(name: .customLong("checkpoint-interval"), help: ArgumentHelp("Seconds between checkpoints of finished pairs (OUTPUT.ckpt); SIGTERM/SIGINT also checkpoint.", valueName: "SECONDS"))
     var checkpointInterval: Double = 60
 
@@ -225,6 +232,7 @@ struct RunOptions: ParsableArguments {
         configuration.progressInterval = progressInterval
         configuration.quiet = quiet
         configuration.checkpointInterval = checkpointInterval
+        configuration.compression = compression
         let environment = ProcessInfo.processInfo.environment
         configuration.shard = shard.flatMap(ShardSpec.parse)
             ?? shards.flatMap { ShardSpec.fromSLURM(environment, count: $0) }

@@ -10,6 +10,47 @@ func temporaryDirectory() -> URL {
 }
 
 @Suite struct HDF5WrapperTests {
+    @Test(arguments: [0, 1, 6, 9])
+    func parallelShuffledDeflatedChunksReadBackThroughLibhdf5(level: Int) throws {
+        let dir = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let path = dir.appendingPathComponent("chunks.h5").path
+        let rows = 23, columns = 17 // edge chunks in both directions with 5 x 4 chunks
+        let values = (0..<(rows * columns)).map { index in index % 7 == 0 ? Double.nan : sin(Double(index)) * 1e3 }
+        let bytes = (0..<(rows * columns)).map { UInt8($0 % 3) }
+        do {
+            let file = try File.create(path)
+            let layout = DatasetLayout(chunks: [5, 4], shuffle: true, deflateLevel: level, fillValue: .nan)
+            try file.createDataset("/mi", type: .float64, shape: [rows, columns], layout: layout).writeShuffledDeflated(values, level: level)
+            try file.createDataset("/status", type: .uint8, shape: [rows, columns], layout: layout).writeShuffledDeflated(bytes, level: level)
+        }
+        let file = try File.open(path)
+        let read = try file.dataset("/mi").readAll()
+        #expect(read.count == values.count && zip(read, values).allSatisfy { $0.bitPattern == $1.bitPattern })
+        #expect(try file.dataset("/status").readBytes() == bytes)
+        let corner = try file.dataset("/mi").read(rows: 20..<23, columns: 15..<17)
+        let expected = [20, 21, 22].flatMap { r in [15, 16].map { values[r * columns + $0] } }
+        #expect(zip(corner, expected).allSatisfy { $0.bitPattern == $1.bitPattern }, "edge chunk")
+    }
+
+    @Test(arguments: [false, true])
+    func rootAttributesLargerThan64KiBRoundTrip(dense: Bool) throws {
+        let dir = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let path = dir.appendingPathComponent("big-attribute.h5").path
+        let text = String(repeating: "{\"name\":\"variable\"},", count: 10_000)
+        #expect(text.utf8.count > 65_536)
+        do {
+            let file = try File.create(path, denseAttributes: dense)
+            try file.setAttribute("small", "first")
+            try file.setAttribute("configuration", text)
+            try file.setAttribute("last", "third")
+        }
+        let file = try File.open(path)
+        #expect(try file.attribute("configuration") == .string(text))
+        #expect(try file.attributeNames() == ["small", "configuration", "last"], "creation order is kept")
+    }
+
     @Test func writeThenReadHyperslabRoundTrips() throws {
         let dir = temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }

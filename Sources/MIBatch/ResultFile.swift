@@ -1,0 +1,86 @@
+import Foundation
+import HDF5
+
+/// A mibatch output read back whole (design.md §5): names, matrix, status, root attributes
+/// and storage. What `inspect` and `plot` work from.
+public struct ResultFile: Sendable {
+    /// The path as given.
+    public var path: String
+    /// `/var_i`: the row names.
+    public var rowNames: [String]
+    /// `/var_j`: the column names.
+    public var columnNames: [String]
+    /// Row-major `/mi` values (NaN where not computed or failed).
+    public var values: [Double]
+    /// Row-major `/status` codes (0 not computed, 1 computed, 2 failed).
+    public var status: [UInt8]
+    /// Root string attributes by name.
+    public var attributes: [String: String]
+    /// Root attribute names in creation order.
+    public var attributeOrder: [String]
+    /// `/mi`'s chunk shape (`nil` when contiguous).
+    public var chunks: [Int]?
+    /// `/mi`'s filter names in pipeline order (for example `shuffle`, `deflate(1)`).
+    public var filters: [String]
+    /// `/mi`'s `units` attribute (`nats` when absent).
+    public var units: String
+
+    /// Number of rows of `/mi`.
+    public var rows: Int { rowNames.count }
+    /// Number of columns of `/mi`.
+    public var columns: Int { columnNames.count }
+
+    /// Whether the matrix is all pairs of one variable set (square, same names both ways);
+    /// otherwise it is a rectangular X-set × Y-set run.
+    public var isAllPairs: Bool { rowNames == columnNames }
+
+    /// Value at (row, column).
+    public subscript(row: Int, column: Int) -> Double { values[row * columns + column] }
+
+    /// Status code at (row, column).
+    public func statusCode(_ row: Int, _ column: Int) -> UInt8 { status[row * columns + column] }
+
+    /// Reads a mibatch output.
+    ///
+    /// - Throws: `.hdf5` when the file or a dataset cannot be read; `.notAnOutput` when it is
+    ///   HDF5 but not a mibatch output (no `tool = mibatch`, or `/mi`, `/status`, `/var_i`,
+    ///   `/var_j` missing or inconsistent).
+    public static func read(_ path: String) throws(MIBatchError) -> ResultFile {
+        do {
+            let file = try File.open(path)
+            let order = try file.attributeNames()
+            var attributes: [String: String] = [:]
+            for name in order { if case let .string(value)? = try file.attribute(name) { attributes[name] = value } }
+            guard attributes["tool"] == "mibatch" else { throw MIBatchError.notAnOutput(path: path, reason: "it has no attribute tool = mibatch") }
+            for name in ["/mi", "/status", "/var_i", "/var_j"] where !file.contains(name) {
+                throw MIBatchError.notAnOutput(path: path, reason: "it has no dataset \(name)")
+            }
+            let mi = try file.dataset("/mi")
+            let rowNames = try file.dataset("/var_i").readStrings()
+            let columnNames = try file.dataset("/var_j").readStrings()
+            guard mi.shape == [rowNames.count, columnNames.count] else {
+                throw MIBatchError.notAnOutput(path: path, reason: "/mi has shape \(mi.shape) but /var_i and /var_j hold \(rowNames.count) and \(columnNames.count) names")
+            }
+            let status = try file.dataset("/status").readBytes()
+            guard status.count == rowNames.count * columnNames.count else {
+                throw MIBatchError.notAnOutput(path: path, reason: "/status does not have the shape of /mi")
+            }
+            var units = "nats"
+            if case let .string(value)? = try mi.attribute("units") { units = value }
+            return ResultFile(path: path, rowNames: rowNames, columnNames: columnNames, values: try mi.readAll(), status: status,
+                              attributes: attributes, attributeOrder: order, chunks: mi.chunkShape, filters: mi.filters, units: units)
+        } catch let error as MIBatchError {
+            throw error
+        } catch let error as HDF5Error {
+            throw .hdf5(error)
+        } catch {
+            throw .notAnOutput(path: path, reason: "\(error)")
+        }
+    }
+
+    /// Whether `path` is an HDF5 file with `tool = mibatch` (false for anything unreadable).
+    public static func isOutput(_ path: String) -> Bool {
+        guard let file = try? File.open(path), case .string("mibatch")? = try? file.attribute("tool") else { return false }
+        return true
+    }
+}
