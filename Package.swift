@@ -60,6 +60,6 @@ let package = Package(
             name: "SchedulerTests",
             dependencies: ["MIBatch", .product(name: "Atomics", package: "swift-atomics")]
         ),
-        .testTarget(name: "EndToEndTests", dependencies: ["HDF5", "MIEstimators", "mibatch"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["HDF5", "MIBatch", "MIEstimators", "mibatch"]),
     ]
 )
