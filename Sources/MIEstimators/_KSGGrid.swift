@@ -226,8 +226,8 @@ private func _gridHistogram<Length: _KSGListLength>(
         let yLo = rLo > 0 && outside(y - rowHi[rLo &- 1], ry) ? rLo * w : 0
         let yHi = rHi < g - 1 && outside(rowLo[rHi &+ 1] - y, ry) ? (rHi + 1) * w : n
         let (nx, ny) = _windowCounts(
-            xs, xLo: xLo, xHi: xHi, x: x, rx: rx,
-            ys, yLo: yLo, yHi: yHi, y: y, ry: ry, strict: strict)
+            xs, xLo: xLo, xSelf: xRank, xHi: xHi, x: x, rx: rx,
+            ys, yLo: yLo, ySelf: yRank, yHi: yHi, y: y, ry: ry, n: n, strict: strict)
         // KSG-1 uses ψ(n + 1); KSG-2 and joint use ψ(n).
         let shift = strict ? 1 : 0
         hist[nx &+ shift] &+= 1

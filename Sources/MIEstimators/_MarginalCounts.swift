@@ -71,17 +71,21 @@ func _sortedCount(_ xs: UnsafePointer<Double>, n: Int, x: Double, radius: Double
 /// each sorted column that is known to contain every neighbour.
 ///
 /// Every position below `xLo` and at or above `xHi` must be outside the radius (the
-/// caller proves it from the grid box; pass 0 and n otherwise), and `x` must occur in
-/// the window. The same comparisons as ``_sortedCounts(_:_:n:x:y:rx:ry:strict:)``, run
-/// for ⌈log2 (window)⌉ interleaved steps instead of ⌈log2 n⌉.
+/// caller proves it from the grid box; pass 0 and n otherwise), and `xs[xSelf] == x`.
+/// The upper end lies in [xSelf, xHi) and the lower end in [xLo, xSelf], so each search
+/// covers about half the window: both run over L = the longer half, from a start that is
+/// moved back (never forward) when it would run past n — positions before a search's
+/// start still satisfy its predicate, so the result is unchanged. The same comparisons as
+/// ``_sortedCounts(_:_:n:x:y:rx:ry:strict:)``, interleaved, ⌈log2 L⌉ steps.
 @inline(__always)
 func _windowCounts(
-    _ xs: UnsafePointer<Double>, xLo: Int, xHi: Int, x: Double, rx: Double,
-    _ ys: UnsafePointer<Double>, yLo: Int, yHi: Int, y: Double, ry: Double,
-    strict: Bool
+    _ xs: UnsafePointer<Double>, xLo: Int, xSelf: Int, xHi: Int, x: Double, rx: Double,
+    _ ys: UnsafePointer<Double>, yLo: Int, ySelf: Int, yHi: Int, y: Double, ry: Double,
+    n: Int, strict: Bool
 ) -> (Int, Int) {
-    var xh = xLo, xl = xLo, xLen = xHi &- xLo
-    var yh = yLo, yl = yLo, yLen = yHi &- yLo
+    var xLen = max(xHi &- xSelf, xSelf &- xLo &+ 1), yLen = max(yHi &- ySelf, ySelf &- yLo &+ 1)
+    var xh = min(xSelf, n &- xLen), xl = min(xLo, n &- xLen)
+    var yh = min(ySelf, n &- yLen), yl = min(yLo, n &- yLen)
     if strict {
         while xLen > 1 || yLen > 1 {
             let hx = xLen >> 1, hy = yLen >> 1
