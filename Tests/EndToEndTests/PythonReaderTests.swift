@@ -143,7 +143,7 @@ import Testing
     }
 
     @Test func manPagesRenderWithoutWarnings() throws {
-        for page in ["man/mibatch.1", "man/mibatch-format.5"] {
+        for page in ["man/mibatch.1", "man/mibatch-format.5", "man/mibatch-estimators.7"] {
             let result = try runProcess("/usr/bin/env", ["groff", "-man", "-ww", "-z", repositoryRoot.appendingPathComponent(page).path])
             #expect(result.status == 0 && result.stderr.isEmpty, "groff warnings in \(page): \(result.stderr)")
         }
