@@ -98,31 +98,36 @@ private func _gridHistogram<Length: _KSGListLength>(
         let end = min(r0 + w, n)
         while r0 < end { band[r0] = Int32(c); r0 += 1 }
     }
-    // Counting sort of samples into column-major cells.
-    cellStart.initialize(repeating: 0, count: cells + 1)
-    for i in 0..<n { cellStart[Int(band[Int(xr[i])]) * g + Int(band[Int(yr[i])]) + 1] += 1 }
-    for c in 0..<cells { cellStart[c + 1] += cellStart[c] }
+    // Counting sorts of the samples into column-major and row-major cells: both histograms
+    // in one pass; the column-major copy gathers the values by rank, the row-major copy is
+    // then filled from it with sequential reads.
+    cellStart.initialize(repeating: 0, count: 2 * cells + 2)
+    for i in 0..<n {
+        let cx = Int(band[Int(xr[i])]), cy = Int(band[Int(yr[i])])
+        cellStart[cx &* g &+ cy &+ 1] &+= 1
+        rowStart[cy &* g &+ cx &+ 1] &+= 1
+    }
+    for c in 0..<cells {
+        cellStart[c &+ 1] &+= cellStart[c]
+        rowStart[c &+ 1] &+= rowStart[c]
+    }
     fill.update(from: cellStart, count: cells)
     for i in 0..<n {
-        let cx = band[Int(xr[i])], cy = band[Int(yr[i])]
-        let c = Int(cx) * g + Int(cy)
+        let c = Int(band[Int(xr[i])]) &* g &+ Int(band[Int(yr[i])])
         let p = Int(fill[c])
-        fill[c] += 1
+        fill[c] &+= 1
         gx[p] = xs[Int(xr[i])]
         gy[p] = ys[Int(yr[i])]
         gxr[p] = xr[i]
         gyr[p] = yr[i]
     }
-    rowStart.initialize(repeating: 0, count: cells + 1)
-    for i in 0..<n { rowStart[Int(band[Int(yr[i])]) * g + Int(band[Int(xr[i])]) + 1] += 1 }
-    for c in 0..<cells { rowStart[c + 1] += rowStart[c] }
     fill.update(from: rowStart, count: cells)
-    for i in 0..<n {
-        let c = Int(band[Int(yr[i])]) * g + Int(band[Int(xr[i])])
-        let p = Int(fill[c])
-        fill[c] += 1
-        hx[p] = xs[Int(xr[i])]
-        hy[p] = ys[Int(yr[i])]
+    for p in 0..<n {
+        let c = Int(band[Int(gyr[p])]) &* g &+ Int(band[Int(gxr[p])])
+        let q = Int(fill[c])
+        fill[c] &+= 1
+        hx[q] = gx[p]
+        hy[q] = gy[p]
     }
     // Value bounds: every x in column c lies in [colLo[c], colHi[c]]; likewise rows.
     for c in 0..<g {
