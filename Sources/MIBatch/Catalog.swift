@@ -64,16 +64,29 @@ public struct InputCatalog: Sendable {
         let file: File
         do { file = try File.open(configuration.input, mode: .readOnly) } catch { throw .hdf5(error) }
         func describe(_ path: String, requireRank2: Bool) throws(MIBatchError) -> (Dataset, DatasetDescription) {
+            // Look at the links before opening: opening follows an external link into another file.
+            if !configuration.allowExternal, let external = file.externalLink(on: path) {
+                throw .externalData(file: file.path, dataset: path, detail: external.description)
+            }
             let dataset: Dataset
             do { dataset = try file.dataset(path) } catch { throw .hdf5(error) }
-            let shape = dataset.shape
-            guard shape.count == 2 || (!requireRank2 && shape.count == 1) else {
-                let layout = configuration.transpose ? "variables × samples" : "samples × variables"
-                throw .badShape(file: file.path, dataset: path, shape: shape,
-                                reason: requireRank2 ? "expected a 2-D dataset (\(layout))" : "expected a 1-D or 2-D dataset")
+            if !configuration.allowExternal, let external = dataset.externalData {
+                throw .externalData(file: file.path, dataset: path, detail: external.description)
             }
             let type = dataset.elementType
             guard type.isNumeric else { throw .hdf5(.unsupportedType(file: file.path, dataset: path, type: type.description)) }
+            let shape = dataset.shape
+            guard shape.count == 2 || (!requireRank2 && shape.count == 1) else {
+                let layout = configuration.transpose ? "variables × samples" : "samples × variables"
+                let reason: String
+                switch (requireRank2, shape.count) {
+                case (_, 0): reason = "a scalar holds no samples; expected a \(requireRank2 ? "2-D dataset (\(layout))" : "1-D or 2-D dataset")"
+                case (true, 1): reason = "expected a 2-D dataset (\(layout)); for a 1-D dataset (one variable) use --var \(path)"
+                case (true, _): reason = "expected a 2-D dataset (\(layout))"
+                default: reason = "expected a 1-D or 2-D dataset (samples × dimensions)"
+                }
+                throw .badShape(file: file.path, dataset: path, shape: shape, reason: reason)
+            }
             let description = DatasetDescription(path: path, shape: shape, dtype: type.description, chunks: dataset.chunkShape,
                                                  transposed: configuration.transpose && shape.count == 2)
             guard description.samples >= 1, description.variableAxis >= 1 else {

@@ -78,6 +78,11 @@ public struct RunConfiguration: Codable, Equatable, Sendable {
     public var shard: ShardSpec = .whole
     /// Seconds between checkpoints of finished pairs.
     public var checkpointInterval: Double = 60
+    /// What to do with NaN/±Inf values (`--nan`); changes results, so part of ``resultKey``.
+    public var nan: NonFinitePolicy = .error
+    /// Read datasets whose values come from other files (external links, virtual datasets,
+    /// external storage); refused by default (`--allow-external`).
+    public var allowExternal: Bool = false
 
     /// Creates a configuration with the documented defaults.
     public init(input: String, dataset: String?, output: String) {
@@ -107,6 +112,7 @@ public struct RunConfiguration: Codable, Equatable, Sendable {
         key.quiet = false
         key.shard = .whole
         key.checkpointInterval = 0
+        key.allowExternal = false
         return key.json
     }
 
