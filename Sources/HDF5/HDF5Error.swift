@@ -60,7 +60,12 @@ func takeErrorStack() -> String {
 
 /// Silences HDF5's own stderr printing of error stacks for the calling thread (the
 /// thread-safe libhdf5 keeps that setting per thread); mibatch reports errors itself.
+///
+/// Also turns off HDF5's exit-time clean-up: after a failed write (disk full) libhdf5 1.10
+/// crashes in that clean-up while re-closing the file it could not close. Every file is
+/// closed explicitly when its `File` goes away, so there is nothing left for it to do.
 var librarySetUp: Void {
+    H5dont_atexit()
     H5open()
     mib_silence_errors()
 }

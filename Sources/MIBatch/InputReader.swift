@@ -178,9 +178,26 @@ final class InputReader: @unchecked Sendable {
             for columnRange in Self.aligned(columns, step: width, unit: description.chunks == nil ? 1 : chunkColumns) {
                 do {
                     body(rowRange, columnRange, try dataset.read(rows: rowRange, columns: columnRange))
-                } catch { throw Self.readError(error, description: description, rows: rowRange, columns: columnRange) }
+                } catch {
+                    // Name the damaged chunk, not the whole band: re-read chunk by chunk.
+                    let (rows, columns) = Self.firstUnreadable(dataset, rows: rowRange, columns: columnRange,
+                                                               chunks: description.chunks) ?? (rowRange, columnRange)
+                    throw Self.readError(error, description: description, rows: rows, columns: columns)
+                }
             }
         }
+    }
+
+    /// The first chunk-sized piece of a block that cannot be read, if the block is chunked.
+    static func firstUnreadable(_ dataset: Dataset, rows: Range<Int>, columns: Range<Int>,
+                                chunks: [Int]?) -> (Range<Int>, Range<Int>)? {
+        guard let chunks, chunks.count == 2 else { return nil }
+        for rowPiece in aligned(rows, step: chunks[0], unit: chunks[0]) {
+            for columnPiece in aligned(columns, step: chunks[1], unit: chunks[1]) {
+                if (try? dataset.read(rows: rowPiece, columns: columnPiece)) == nil { return (rowPiece, columnPiece) }
+            }
+        }
+        return nil
     }
 
     /// A failed read of a block, named by its stored rows and columns.

@@ -109,7 +109,8 @@ public enum OutputWriter {
         let parts = message.split(separator: ";").map { String($0.trimmingPrefix(" ")) }
         if let system = parts.first(where: { $0.contains("error message = ") }),
            let start = system.range(of: "error message = ") {
-            return "HDF5 \(operation) failed: " + system[start.upperBound...].trimmingCharacters(in: ["'", " "])
+            let text = system[start.upperBound...].drop { $0 == "'" }.prefix { $0 != "'" }
+            return "HDF5 \(operation) failed: \(text)"
         }
         return "HDF5 \(operation) failed: \(message)"
     }
