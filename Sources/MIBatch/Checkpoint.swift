@@ -48,23 +48,32 @@ final class Checkpoint: @unchecked Sendable {
     private var descriptor: Int32 = -1
 
     /// Opens (creating with `header` when absent) the journal for appending.
+    ///
+    /// A fresh journal's header is written to `PATH.new`, synced and renamed into place, so
+    /// a kill at any moment leaves either no journal or one with a complete header.
     init(path: String, header: Header, fresh: Bool) throws(MIBatchError) {
         self.path = path
-        let flags = O_WRONLY | O_CREAT | O_APPEND | (fresh ? O_TRUNC : 0)
-        descriptor = open(path, flags, 0o644)
-        guard descriptor >= 0 else {
-            throw .cannotCreateOutput(path: path, reason: "cannot write checkpoint: \(String(cString: strerror(errno)))")
+        func failure() -> MIBatchError {
+            .cannotCreateOutput(path: path, reason: "cannot write checkpoint: \(String(cString: strerror(errno)))")
         }
         if fresh {
+            let staging = path + ".new"
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys]
             let json = (try? encoder.encode(header)) ?? Data()
             var bytes = Array(Self.magicLine.utf8) + Array(json) + [0x0A]
-            if !Self.writeAll(descriptor, &bytes) {
-                throw .cannotCreateOutput(path: path, reason: "cannot write checkpoint: \(String(cString: strerror(errno)))")
+            let fresh = open(staging, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+            guard fresh >= 0 else { throw failure() }
+            let written = Self.writeAll(fresh, &bytes) && fsync(fresh) == 0
+            close(fresh)
+            guard written, rename(staging, path) == 0 else {
+                let error = failure()
+                unlink(staging)
+                throw error
             }
-            fsync(descriptor)
         }
+        descriptor = open(path, O_WRONLY | O_APPEND, 0o644)
+        guard descriptor >= 0 else { throw failure() }
     }
 
     deinit { if descriptor >= 0 { close(descriptor) } }

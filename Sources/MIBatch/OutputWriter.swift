@@ -76,6 +76,7 @@ public enum OutputWriter {
         let final = URL(fileURLWithPath: path).standardizedFileURL
         let temporary = final.deletingLastPathComponent()
             .appendingPathComponent(".\(final.lastPathComponent).\(ProcessInfo.processInfo.processIdentifier).tmp")
+        removeStaleTemporaries(of: final)
         do {
             try writeFile(matrix, attributes: attributes, units: units, estimator: estimator, at: temporary.path)
             try verify(matrix, at: temporary.path)
@@ -173,6 +174,19 @@ public enum OutputWriter {
             && status == matrix.status && samples == matrix.samples
         guard same else {
             throw MIBatchError.cannotCreateOutput(path: path, reason: "verification after writing failed: the file does not hold what was written")
+        }
+    }
+
+    /// Removes `.NAME.PID.tmp` files of `final` left by runs killed while writing (their
+    /// process no longer exists); temporaries of live processes are left alone.
+    static func removeStaleTemporaries(of final: URL) {
+        let directory = final.deletingLastPathComponent()
+        let prefix = ".\(final.lastPathComponent)."
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory.path) else { return }
+        for name in names where name.hasPrefix(prefix) && name.hasSuffix(".tmp") {
+            let middle = name.dropFirst(prefix.count).dropLast(4)
+            guard let pid = Int32(middle), pid != ProcessInfo.processInfo.processIdentifier else { continue }
+            if kill(pid, 0) != 0 && errno == ESRCH { unlink(directory.appendingPathComponent(name).path) }
         }
     }
 

@@ -1,0 +1,98 @@
+import Foundation
+import HDF5
+import Testing
+
+/// Randomized mutation testing of the input-validation layer: bytes of a small valid HDF5
+/// input are overwritten (seeded), and the built binary runs on each mutant in its own
+/// process. Every run must end with a documented exit status — never a signal, never a
+/// hang — and a refused run must leave no file under the output name.
+///
+/// The suite runs 40 mutants. Longer runs:
+/// `MIBATCH_FUZZ_ITERATIONS=5000 MIBATCH_FUZZ_SEED=7 swift test --filter MutationFuzzTests`.
+/// A failure names the seed and mutant number; `MIBATCH_FUZZ_KEEP=DIR` keeps the mutants
+/// that failed there.
+@Suite struct MutationFuzzTests {
+    /// Statuses a run may end with on arbitrary input (mibatch(1), EXIT STATUS).
+    static let documented: Set<Int32> = [0, 3, 65, 66, 74]
+
+    /// Two small datasets (contiguous, and chunked with shuffle + deflate) and a names list.
+    func makeInput(_ path: String) throws {
+        var random = TestRandom(seed: 3)
+        let values = (0..<(60 * 4)).map { _ in random.normal() }
+        let file = try File.create(path, overwrite: true)
+        try file.createDataset("/data", type: .float64, shape: [60, 4]).write(values)
+        try file.createDataset("/packed", type: .float64, shape: [60, 4],
+                               layout: DatasetLayout(chunks: [16, 4], shuffle: true, deflateLevel: 4, fillValue: nil)).write(values)
+        _ = try file.createStringDataset("/names", values: ["a", "b", "c", "d"])
+    }
+
+    /// Runs `arguments`, killing the process after `limit` seconds (a hang is a failure).
+    func run(_ arguments: [String], limit: Double = 60) throws -> (status: Int32, signalled: Bool, hung: Bool) {
+        let process = Process()
+        process.executableURL = mibatchExecutable
+        process.arguments = arguments
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let deadline = Date().addingTimeInterval(limit)
+        while process.isRunning && Date() < deadline { usleep(2_000) }
+        let hung = process.isRunning
+        if hung { kill(process.processIdentifier, SIGKILL) }
+        process.waitUntilExit()
+        return (process.terminationStatus, process.terminationReason == .uncaughtSignal, hung)
+    }
+
+    @Test func mutantsEndWithADocumentedStatus() throws {
+        let environment = ProcessInfo.processInfo.environment
+        let iterations = environment["MIBATCH_FUZZ_ITERATIONS"].flatMap(Int.init) ?? 40
+        let seed = environment["MIBATCH_FUZZ_SEED"].flatMap(UInt64.init) ?? 20_261_129
+        let keep = environment["MIBATCH_FUZZ_KEEP"]
+        let dir = makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let original = dir.appendingPathComponent("original.h5").path
+        try makeInput(original)
+        let pristine = [UInt8](try Data(contentsOf: URL(fileURLWithPath: original)))
+        var random = TestRandom(seed: seed)
+        var outcomes: [Int32: Int] = [:]
+        for iteration in 0..<iterations {
+            // 1–4 runs of 1–8 bytes, random values or single bit flips, anywhere in the file.
+            var bytes = pristine
+            for _ in 0...(Int(random.nextUInt64() % 4)) {
+                let start = Int(random.nextUInt64() % UInt64(bytes.count))
+                let length = 1 + Int(random.nextUInt64() % 8)
+                for index in start..<min(bytes.count, start + length) {
+                    bytes[index] = random.nextUInt64() % 2 == 0 ? UInt8(truncatingIfNeeded: random.nextUInt64())
+                                                                : bytes[index] ^ (1 << UInt8(random.nextUInt64() % 8))
+                }
+            }
+            let mutant = dir.appendingPathComponent("mutant.h5").path
+            try Data(bytes).write(to: URL(fileURLWithPath: mutant))
+            let dataset = iteration % 2 == 0 ? "/data" : "/packed"
+            let output = dir.appendingPathComponent("out.h5").path
+            let names = iteration % 3 == 0 ? ["--names", "/names"] : []
+            let result = try run(["run", mutant, "--dataset", dataset, "-o", output, "--threads", "1"] + names)
+            let label = "seed \(seed), mutant \(iteration) (\(dataset))"
+            let ok = !result.signalled && !result.hung && Self.documented.contains(result.status)
+            #expect(!result.signalled, "\(label): killed by signal \(result.status)")
+            #expect(!result.hung, "\(label): did not finish")
+            #expect(result.signalled || result.hung || Self.documented.contains(result.status), "\(label): undocumented status \(result.status)")
+            if [0, 3].contains(result.status) && !result.signalled {
+                // Written: it must be a complete, readable result.
+                #expect(try File.open(output).dataset("/mi").shape == [4, 4], "\(label)")
+            } else {
+                #expect(!FileManager.default.fileExists(atPath: output), "\(label): refused but an output exists")
+            }
+            let stale = (try? FileManager.default.contentsOfDirectory(atPath: dir.path))?.filter { $0.hasSuffix(".tmp") } ?? []
+            #expect(stale.isEmpty, "\(label): temporary files left: \(stale)")
+            if !ok, let keep {
+                try? FileManager.default.createDirectory(atPath: keep, withIntermediateDirectories: true)
+                try? Data(bytes).write(to: URL(fileURLWithPath: keep).appendingPathComponent("mutant-\(seed)-\(iteration).h5"))
+            }
+            outcomes[result.signalled ? -1 : result.status, default: 0] += 1
+            try? FileManager.default.removeItem(atPath: output)
+            try? FileManager.default.removeItem(atPath: output + ".ckpt")
+        }
+        // The mutations must exercise refusals, not only harmless bytes.
+        #expect(outcomes.keys.contains { $0 != 0 && $0 != 3 }, "outcomes: \(outcomes)")
+    }
+}
