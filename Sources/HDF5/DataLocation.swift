@@ -63,6 +63,22 @@ extension File {
 }
 
 extension Dataset {
+    /// Bytes allocated for the values in the file, and the bytes the shape and element type
+    /// need, for contiguous storage; `nil` for other layouts or when nothing is allocated yet
+    /// (the dataset then reads as its fill value).
+    public var contiguousStorage: (allocated: Int, needed: Int)? {
+        let plist = H5Dget_create_plist(handle.id)
+        guard plist >= 0 else { _ = takeErrorStack(); return nil }
+        defer { H5Pclose(plist) }
+        guard H5Pget_layout(plist) == H5D_CONTIGUOUS, H5Pget_external_count(plist) == 0 else { return nil }
+        let allocated = Int(H5Dget_storage_size(handle.id))
+        guard allocated > 0 else { return nil }
+        let type = H5Dget_type(handle.id)
+        defer { H5Tclose(type) }
+        let (needed, overflow) = shape.reduce(1, *).multipliedReportingOverflow(by: H5Tget_size(type))
+        return (allocated, overflow ? Int.max : needed)
+    }
+
     /// Whether the dataset's values come from other files (virtual dataset or external
     /// raw storage); `nil` when they are stored in this file.
     public var externalData: ExternalData? {

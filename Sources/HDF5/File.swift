@@ -28,11 +28,11 @@ public final class File {
         _ = librarySetUp
         guard access(path, F_OK) == 0 else { throw .fileNotFound(path: path) }
         guard access(path, R_OK) == 0 else { throw .permissionDenied(path: path) }
-        let isHDF5 = H5Fis_hdf5(path)
+        let isHDF5 = guarded("checking the file signature", file: path) { H5Fis_hdf5(path) }
         if isHDF5 == 0 { throw .notHDF5(path: path) }
         if isHDF5 < 0 { _ = takeErrorStack(); throw .notHDF5(path: path) }
         let flags = mode == .readOnly ? mib_H5F_ACC_RDONLY() : mib_H5F_ACC_RDWR()
-        let id = H5Fopen(path, flags, mib_H5P_DEFAULT())
+        let id = guarded("opening the file", file: path) { H5Fopen(path, flags, mib_H5P_DEFAULT()) }
         if id < 0 {
             let message = takeErrorStack()
             if message.contains("unable to lock file") { throw .fileLocked(path: path, message: lockReason(message)) }
@@ -79,6 +79,10 @@ public final class File {
     ///   named type.
     public func dataset(_ objectPath: String) throws(HDF5Error) -> Dataset {
         _ = librarySetUp
+        return try guarded("opening the dataset", file: path, object: objectPath) { () throws(HDF5Error) in try openDataset(objectPath) }
+    }
+
+    private func openDataset(_ objectPath: String) throws(HDF5Error) -> Dataset {
         guard contains(objectPath) else { throw .objectNotFound(file: path, object: objectPath) }
         let object = try checked(H5Oopen(handle.id, objectPath, mib_H5P_DEFAULT()), "open object", file: path, object: objectPath)
         let kind = H5Iget_type(object)

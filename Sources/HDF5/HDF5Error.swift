@@ -67,6 +67,7 @@ func takeErrorStack() -> String {
 var librarySetUp: Void {
     H5dont_atexit()
     H5open()
+    _ = CrashGuard.install
     mib_silence_errors()
 }
 

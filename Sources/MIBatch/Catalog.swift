@@ -73,6 +73,10 @@ public struct InputCatalog: Sendable {
             if !configuration.allowExternal, let external = dataset.externalData {
                 throw .externalData(file: file.path, dataset: path, detail: external.description)
             }
+            if let storage = dataset.contiguousStorage, storage.allocated != storage.needed {
+                throw .damagedDataset(file: file.path, dataset: path,
+                                      reason: "its shape \(MIBatchError.format(dataset.shape)) needs \(storage.needed) bytes but \(storage.allocated) are stored")
+            }
             let type = dataset.elementType
             guard type.isNumeric else { throw .hdf5(.unsupportedType(file: file.path, dataset: path, type: type.description)) }
             let shape = dataset.shape

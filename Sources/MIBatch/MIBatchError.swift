@@ -16,6 +16,9 @@ public enum MIBatchError: Error, Equatable, Sendable, CustomStringConvertible {
     case tooFewFiniteRows(file: String, kept: Int, dropped: Int, required: Int)
     /// The dataset's values come from other files and `--allow-external` was not given.
     case externalData(file: String, dataset: String, detail: String)
+    /// The dataset's metadata contradicts itself (for example its stored size does not
+    /// match its shape): the file is damaged.
+    case damagedDataset(file: String, dataset: String, reason: String)
     /// Reading a block of the input failed (a damaged chunk, a checksum or filter error).
     case readFailed(file: String, dataset: String, rows: Range<Int>, columns: Range<Int>, message: String)
     /// Writing the output failed part way (disk full, quota, I/O error); nothing was left
@@ -57,6 +60,8 @@ public enum MIBatchError: Error, Equatable, Sendable, CustomStringConvertible {
             return "\(file): --nan drop-rows dropped \(dropped) rows with non-finite values, leaving \(kept); this estimator needs at least \(required) (try --nan pairwise)"
         case let .externalData(file, dataset, detail):
             return "\(file): dataset '\(dataset)' reads data from other files (\(detail)); refused because a missing source reads as fill values; pass --allow-external to use it"
+        case let .damagedDataset(file, dataset, reason):
+            return "\(file): dataset '\(dataset)' is damaged: \(reason)"
         case let .readFailed(file, dataset, rows, columns, message):
             return "\(file): dataset '\(dataset)': reading rows \(rows.lowerBound)..<\(rows.upperBound), columns \(columns.lowerBound)..<\(columns.upperBound) failed (the file may be damaged): \(message)"
         case let .writeFailed(path, reason):
@@ -94,7 +99,7 @@ public enum MIBatchError: Error, Equatable, Sendable, CustomStringConvertible {
             case .library, .fileLocked: return ExitStatus.ioError
             }
         case .badShape, .nonFiniteValue, .tooFewSamples, .tooFewFiniteRows, .badNames, .externalData: return ExitStatus.dataError
-        case .readFailed, .writeFailed: return ExitStatus.ioError
+        case .readFailed, .writeFailed, .damagedDataset: return ExitStatus.ioError
         case .outputExists, .outputIsInput, .cannotCreateOutput: return ExitStatus.cannotCreate
         case .invalidOption: return ExitStatus.usage
         case .checkpointMismatch, .shardMismatch: return ExitStatus.dataError

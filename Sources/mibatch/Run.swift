@@ -174,7 +174,7 @@ struct RunOptions: ParsableArguments {
         guard threads >= 1 else { throw ValidationError("--threads must be at least 1 (got \(threads)); omit it to use every core") }
         if let memory {
             guard let bytes = MemorySize.parse(memory) else { throw ValidationError("--memory: '\(memory)' is not a size (examples: 512M, 8G)") }
-            guard bytes >= 1 << 20 else { throw ValidationError("--memory \(memory) is below the minimum of 1M (examples: 512M, 8G)") }
+            guard bytes >= 1 << 20 else { throw ValidationError("--memory \(memory) is too small: the minimum is 1M (examples: 512M, 8G)") }
         }
         if let shards {
             guard shards >= 1 else { throw ValidationError("--shards must be at least 1") }

@@ -83,7 +83,7 @@ import Testing
             (["--k=-2"], ["--k must be at least 1 (got -2)"]),
             (["--bins", "1"], ["--bins must be at least 2 (got 1)"]),
             (["--threads", "0"], ["--threads must be at least 1 (got 0)"]),
-            (["--memory", "1K"], ["--memory 1K is below the minimum of 1M"]),
+            (["--memory", "1K"], ["--memory 1K is too small: the minimum is 1M"]),
             (["--memory", "lots"], ["--memory: 'lots' is not a size"]),
             (["--shard", "5/4"], ["--shard: '5/4' is not I/N with 1 ≤ I ≤ N"]),
             (["--shard", "0/4"], ["--shard: '0/4'", "numbered from 1"]),

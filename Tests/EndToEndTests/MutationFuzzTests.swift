@@ -11,9 +11,26 @@ import Testing
 /// `MIBATCH_FUZZ_ITERATIONS=5000 MIBATCH_FUZZ_SEED=7 swift test --filter MutationFuzzTests`.
 /// A failure names the seed and mutant number; `MIBATCH_FUZZ_KEEP=DIR` keeps the mutants
 /// that failed there.
+///
+/// libhdf5 1.10 itself crashes or loops forever on some damaged files (a corrupted global
+/// heap of variable-length strings: h5dump crashes on the same files). mibatch turns such a
+/// crash inside a libhdf5 call into status 74 (Sources/HDF5/CrashGuard.swift); it cannot
+/// stop a loop. A mutant on which mibatch is killed by a signal or hangs is recorded as a
+/// known HDF5 limitation (with its seed) only when `h5dump` also crashes or hangs on it;
+/// otherwise it is a failure.
 @Suite struct MutationFuzzTests {
-    /// Statuses a run may end with on arbitrary input (mibatch(1), EXIT STATUS).
-    static let documented: Set<Int32> = [0, 3, 65, 66, 74]
+    /// Statuses a run may end with on arbitrary input (mibatch(1), EXIT STATUS). 64 is the
+    /// memory-budget refusal: a mutated chunked shape can claim terabytes.
+    static let documented: Set<Int32> = [0, 3, 64, 65, 66, 74]
+
+    /// Whether HDF5's own h5dump also crashes or hangs on `objects` of `path` (the oracle for
+    /// "a libhdf5 limitation"); false when h5dump is not installed.
+    func h5dumpAlsoFails(_ path: String, objects: [String]) -> Bool {
+        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/h5dump"),
+              let result = try? runProcess("/usr/bin/timeout", ["20", "/usr/bin/h5dump"] + objects.flatMap { ["-d", $0] } + [path])
+        else { return false }
+        return result.status == 124 || result.status >= 128
+    }
 
     /// Two small datasets (contiguous, and chunked with shuffle + deflate) and a names list.
     func makeInput(_ path: String) throws {
@@ -27,7 +44,7 @@ import Testing
     }
 
     /// Runs `arguments`, killing the process after `limit` seconds (a hang is a failure).
-    func run(_ arguments: [String], limit: Double = 60) throws -> (status: Int32, signalled: Bool, hung: Bool) {
+    func run(_ arguments: [String], limit: Double = 20) throws -> (status: Int32, signalled: Bool, hung: Bool) {
         let process = Process()
         process.executableURL = mibatchExecutable
         process.arguments = arguments
@@ -72,6 +89,19 @@ import Testing
             let names = iteration % 3 == 0 ? ["--names", "/names"] : []
             let result = try run(["run", mutant, "--dataset", dataset, "-o", output, "--threads", "1"] + names)
             let label = "seed \(seed), mutant \(iteration) (\(dataset))"
+            if (result.signalled || result.hung) && h5dumpAlsoFails(mutant, objects: [dataset] + (names.isEmpty ? [] : ["/names"])) {
+                withKnownIssue("libhdf5 limitation: h5dump also crashes or hangs on \(label)") {
+                    Issue.record("mibatch \(result.hung ? "hung" : "was killed by signal \(result.status)") on \(label), as does h5dump")
+                }
+                if let keep {
+                    try? FileManager.default.createDirectory(atPath: keep, withIntermediateDirectories: true)
+                    try? Data(bytes).write(to: URL(fileURLWithPath: keep).appendingPathComponent("hdf5-limitation-\(seed)-\(iteration).h5"))
+                }
+                outcomes[-2, default: 0] += 1
+                try? FileManager.default.removeItem(atPath: output)
+                try? FileManager.default.removeItem(atPath: output + ".ckpt")
+                continue
+            }
             let ok = !result.signalled && !result.hung && Self.documented.contains(result.status)
             #expect(!result.signalled, "\(label): killed by signal \(result.status)")
             #expect(!result.hung, "\(label): did not finish")
@@ -93,6 +123,7 @@ import Testing
             try? FileManager.default.removeItem(atPath: output + ".ckpt")
         }
         // The mutations must exercise refusals, not only harmless bytes.
-        #expect(outcomes.keys.contains { $0 != 0 && $0 != 3 }, "outcomes: \(outcomes)")
+        #expect(outcomes.keys.contains { $0 > 3 }, "outcomes: \(outcomes)")
+        print("mutation fuzz, seed \(seed), \(iterations) mutants: outcomes by status (-1 signal, -2 known libhdf5 limitation): \(outcomes.sorted { $0.key < $1.key })")
     }
 }
