@@ -136,6 +136,28 @@ import Testing
         #expect(try File.open(output).attribute("input_digest") != File.open(clean).attribute("input_digest"))
     }
 
+    /// A corrupted global heap (variable-length strings) makes libhdf5 1.10 copy out of
+    /// bounds (h5dump crashes on this file): mibatch reports it as damage, status 74.
+    @Test func libhdf5CrashOnACorruptedHeapIsReported() throws {
+        let dir = makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let input = dir.appendingPathComponent("heap.h5").path
+        try runPython("""
+            import sys, struct, h5py, numpy as np
+            with h5py.File(sys.argv[1], "w") as f:
+                f["data"] = np.random.default_rng(1).normal(size=(30, 4))
+                f["names"] = np.array(["alpha", "beta", "gamma", "delta"], dtype=h5py.string_dtype())
+            b = bytearray(open(sys.argv[1], "rb").read())
+            i = b.find(b"GCOL")              # the global heap collection holding the strings
+            b[i + 24:i + 32] = struct.pack("<Q", 0x100000)   # first object's size: 1 MiB
+            open(sys.argv[1], "wb").write(b)
+            """, [input])
+        let output = dir.appendingPathComponent("out.h5").path
+        let result = try expectRefused(["run", input, "--dataset", "/data", "--names", "/names", "-o", output], output: output,
+                                       status: 74, mentions: [input, "'/names'", "libhdf5 crashed while reading strings", "damaged"])
+        #expect(!result.stderr.contains("Program crashed"))
+    }
+
     @Test func unreadableInputAsAnUnprivilegedUser() throws {
         let dir = makeTemporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }

@@ -27,7 +27,7 @@ import Testing
     /// "a libhdf5 limitation"); false when h5dump is not installed.
     func h5dumpAlsoFails(_ path: String, objects: [String]) -> Bool {
         guard FileManager.default.isExecutableFile(atPath: "/usr/bin/h5dump"),
-              let result = try? runProcess("/usr/bin/timeout", ["20", "/usr/bin/h5dump"] + objects.flatMap { ["-d", $0] } + [path])
+              let result = try? runProcess("/usr/bin/timeout", ["-s", "KILL", "20", "/usr/bin/h5dump"] + objects.flatMap { ["-d", $0] } + [path])
         else { return false }
         return result.status == 124 || result.status >= 128
     }
