@@ -219,7 +219,11 @@ public enum Runner {
     /// Computes every cell of `plan` over `variables`; bit-identical for any `threads`.
     ///
     /// - Complexity: one preparation per variable in the plan plus one estimate per cell.
-    public static func compute(_ variables: [InputVariable], plan: PairPlan, configuration: RunConfiguration) -> RunResult {
+    ///
+    /// `--nan drop-rows` drops the samples non-finite in any of `variables`; with `error`
+    /// (which the file-reading engine enforces) non-finite values fail their pairs.
+    public static func compute(_ input: [InputVariable], plan: PairPlan, configuration: RunConfiguration) -> RunResult {
+        let variables = configuration.nan == .dropRows ? droppingNonFiniteRows(input) : input
         let cells = plan.cells
         let kernel = CellKernel(configuration: configuration, pairs: plan, cells: cells)
         let used = Set(plan.rows + plan.columns).sorted()
@@ -233,6 +237,17 @@ public enum Runner {
         warnings += failed.warnings
         return RunResult(matrix: kernel.matrix(names: variables.map(\.name)), computedPairs: cells.count - failed.count,
                          failedPairs: failed.count, warnings: warnings)
+    }
+}
+
+extension Runner {
+    /// The variables without the samples that are non-finite in any of them.
+    static func droppingNonFiniteRows(_ variables: [InputVariable]) -> [InputVariable] {
+        guard let count = variables.first?.data.count else { return variables }
+        let masks = variables.compactMap { PairwiseVariable.finiteMask($0.data) }
+        guard !masks.isEmpty else { return variables }
+        let kept = (0..<count).filter { i in masks.allSatisfy { $0[i] } }
+        return variables.map { InputVariable(name: $0.name, data: $0.data.selecting(rows: kept)) }
     }
 }
 
