@@ -224,6 +224,7 @@ public enum Runner {
     /// (which the file-reading engine enforces) non-finite values fail their pairs.
     public static func compute(_ input: [InputVariable], plan: PairPlan, configuration: RunConfiguration) -> RunResult {
         let variables = configuration.nan == .dropRows ? droppingNonFiniteRows(input) : input
+        _ = Digamma.table(upTo: variables.map(\.data.count).max() ?? 0)   // see Engine.run
         let cells = plan.cells
         let kernel = CellKernel(configuration: configuration, pairs: plan, cells: cells)
         let used = Set(plan.rows + plan.columns).sorted()
