@@ -115,6 +115,12 @@ public struct InputCatalog: Sendable {
                     return VariableDescriptor(name: group.name, dataset: 0, columns: group.lower..<group.upper)
                 }
             } else {
+                // Refuse before making one name per column: a damaged header can claim 10^12 columns.
+                let budget = configuration.memory ?? MemorySize.defaultBudget
+                let (bytes, overflow) = description.variableAxis.multipliedReportingOverflow(by: 64)
+                if overflow || bytes > budget {
+                    throw .invalidOption("--memory \(MemorySize.format(budget)) is too small for this run: \(configuration.input):\(path) has \(description.variableAxis) variables, whose names alone need \(overflow ? "more than 8 EiB" : MemorySize.format(bytes))")
+                }
                 let names = try resolveNames(configuration, file: file, dataset: dataset, count: description.variableAxis)
                 variables = names.enumerated().map { VariableDescriptor(name: $1, dataset: 0, columns: $0..<($0 + 1)) }
             }

@@ -71,6 +71,19 @@ import Testing
                           mentions: ["--var /data is given twice"])
     }
 
+    /// A (sparse, or damaged) header claiming a billion columns is refused at once, before
+    /// one name per column is made.
+    @Test func aBillionColumnsAreRefusedBeforeAnyWork() throws {
+        let dir = makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let input = dir.appendingPathComponent("wide.h5").path
+        _ = try File.create(input).createDataset("/data", type: .float64, shape: [2, 1_000_000_000],
+                                                  layout: DatasetLayout(chunks: [1, 1000]))
+        let output = dir.appendingPathComponent("out.h5").path
+        try expectRefused(["run", input, "--dataset", "/data", "-o", output, "--memory", "1G"], output: output, status: 64,
+                          mentions: ["--memory 1.0 GiB is too small", "1000000000 variables"])
+    }
+
     @Test func optionValuesAreValidatedBeforeAnyWork() throws {
         let dir = makeTemporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
