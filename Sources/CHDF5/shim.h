@@ -75,4 +75,61 @@ static inline void mib_take_error_stack(char *text, size_t capacity) {
     H5Eclear2(H5E_DEFAULT);
 }
 
+// Crash guard. libhdf5 1.10 trusts the file's metadata: a damaged global heap (the storage
+// of variable-length strings) or object header can make it read or copy out of bounds
+// (h5dump crashes on the same files). Around calls that parse input metadata or data the
+// Swift layer sets a per-thread message; a SIGSEGV/SIGBUS on that thread then prints it and
+// exits with status 74 (EX_IOERR) instead of crashing. Faults on other threads, or outside
+// a guarded call, go to the previous handler (the Swift runtime's crash report).
+#include <signal.h>
+#include <unistd.h>
+//
+// State lives in function-local statics (Swift does not emit a header's file-scope statics);
+// only Sources/HDF5/CrashGuard.swift calls these functions, so there is one copy of them.
+
+static inline int *mib_guard_depth(void) { static __thread int value; return &value; }
+static inline char *mib_guard_message(void) { static __thread char value[1536]; return value; }
+static inline struct sigaction *mib_guard_previous(int sig) {
+    static struct sigaction segv, bus;
+    return sig == SIGBUS ? &bus : &segv;
+}
+
+static inline void mib_guard_handler(int sig, siginfo_t *info, void *context) {
+    (void)info; (void)context;
+    if (*mib_guard_depth() > 0) {
+        const char *message = mib_guard_message();
+        size_t length = 0;
+        while (length < 1536 && message[length] != '\0') length++;
+        ssize_t ignored = write(2, message, length);
+        (void)ignored;
+        _exit(74);
+    }
+    // Not a guarded HDF5 call: restore the previous handler; the fault repeats and reaches it.
+    sigaction(sig, mib_guard_previous(sig), NULL);
+}
+
+/// Installs the handler (call once per process).
+static inline void mib_guard_install(void) {
+    struct sigaction action;
+    memset(&action, 0, sizeof action);
+    action.sa_sigaction = mib_guard_handler;
+    action.sa_flags = SA_SIGINFO | SA_ONSTACK;
+    sigemptyset(&action.sa_mask);
+    sigaction(SIGSEGV, &action, mib_guard_previous(SIGSEGV));
+    sigaction(SIGBUS, &action, mib_guard_previous(SIGBUS));
+}
+
+/// Enters a guarded call on this thread; `message` is printed if libhdf5 crashes in it.
+static inline void mib_guard_begin(const char *message) {
+    if ((*mib_guard_depth())++ == 0) {
+        char *buffer = mib_guard_message();
+        strncpy(buffer, message, 1534);
+        buffer[1534] = '\0';
+        strcat(buffer, "\n");
+    }
+}
+
+/// Leaves a guarded call.
+static inline void mib_guard_end(void) { (*mib_guard_depth())--; }
+
 #endif

@@ -113,6 +113,13 @@ extension AttributeHolder {
     }
 
     func readAttribute(_ name: String) throws(HDF5Error) -> AttributeValue? {
+        let (_, file, object) = attributeTarget
+        return try guarded("reading attribute '\(name)'", file: file, object: object) { () throws(HDF5Error) in
+            try readUnguardedAttribute(name)
+        }
+    }
+
+    private func readUnguardedAttribute(_ name: String) throws(HDF5Error) -> AttributeValue? {
         let (id, file, object) = attributeTarget
         guard H5Aexists(id, name) > 0 else { _ = takeErrorStack(); return nil }
         let attribute = try checked(H5Aopen(id, name, mib_H5P_DEFAULT()), "open attribute '\(name)'", file: file, object: object)

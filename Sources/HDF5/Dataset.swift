@@ -95,8 +95,10 @@ public final class Dataset {
         let memorySpace = try checked(H5Screate_simple(2, &extent, nil), "create dataspace", file: file.path, object: path)
         defer { H5Sclose(memorySpace) }
         var values = [Double](repeating: 0, count: count)
-        let status = values.withUnsafeMutableBytes { buffer in
-            H5Dread(handle.id, mib_H5T_NATIVE_DOUBLE(), memorySpace, fileSpace, mib_H5P_DEFAULT(), buffer.baseAddress)
+        let status = guarded("reading", file: file.path, object: path) {
+            values.withUnsafeMutableBytes { buffer in
+                H5Dread(handle.id, mib_H5T_NATIVE_DOUBLE(), memorySpace, fileSpace, mib_H5P_DEFAULT(), buffer.baseAddress)
+            }
         }
         try checked(status, "read", file: file.path, object: path)
         return values
@@ -120,8 +122,10 @@ public final class Dataset {
         let count = shape.reduce(1, *)
         var values = [T](repeating: zero, count: count)
         guard count > 0 else { return values }
-        let status = values.withUnsafeMutableBytes { buffer in
-            H5Dread(handle.id, memoryType, mib_H5S_ALL(), mib_H5S_ALL(), mib_H5P_DEFAULT(), buffer.baseAddress)
+        let status = guarded("reading", file: file.path, object: path) {
+            values.withUnsafeMutableBytes { buffer in
+                H5Dread(handle.id, memoryType, mib_H5S_ALL(), mib_H5S_ALL(), mib_H5P_DEFAULT(), buffer.baseAddress)
+            }
         }
         try checked(status, "read", file: file.path, object: path)
         return values
@@ -132,7 +136,13 @@ public final class Dataset {
         let type = H5Dget_type(handle.id)
         defer { H5Tclose(type) }
         let count = shape.reduce(1, *)
-        return try StringCodec.read(type: type, count: count, file: file.path, object: path) { memType, buffer in
+        return try guarded("reading strings", file: file.path, object: path) { () throws(HDF5Error) in
+            try readStrings(type: type, count: count)
+        }
+    }
+
+    private func readStrings(type: hid_t, count: Int) throws(HDF5Error) -> [String] {
+        try StringCodec.read(type: type, count: count, file: file.path, object: path) { memType, buffer in
             H5Dread(handle.id, memType, mib_H5S_ALL(), mib_H5S_ALL(), mib_H5P_DEFAULT(), buffer)
         } reclaim: { memType, buffer in
             let space = H5Dget_space(handle.id)

@@ -27,15 +27,24 @@ public final class File {
     public static func open(_ path: String, mode: Mode = .readOnly) throws(HDF5Error) -> File {
         _ = librarySetUp
         guard access(path, F_OK) == 0 else { throw .fileNotFound(path: path) }
-        guard access(path, R_OK) == 0 else {
-            throw .library(operation: "open", file: path, object: "", message: "permission denied")
-        }
-        let isHDF5 = H5Fis_hdf5(path)
+        guard access(path, R_OK) == 0 else { throw .permissionDenied(path: path) }
+        let isHDF5 = guarded("checking the file signature", file: path) { H5Fis_hdf5(path) }
         if isHDF5 == 0 { throw .notHDF5(path: path) }
         if isHDF5 < 0 { _ = takeErrorStack(); throw .notHDF5(path: path) }
         let flags = mode == .readOnly ? mib_H5F_ACC_RDONLY() : mib_H5F_ACC_RDWR()
-        let id = try checked(H5Fopen(path, flags, mib_H5P_DEFAULT()), "open", file: path)
+        let id = guarded("opening the file", file: path) { H5Fopen(path, flags, mib_H5P_DEFAULT()) }
+        if id < 0 {
+            let message = takeErrorStack()
+            if message.contains("unable to lock file") { throw .fileLocked(path: path, message: lockReason(message)) }
+            throw .library(operation: "open", file: path, object: "", message: message)
+        }
         return File(path: path, id: id)
+    }
+
+    /// The part of HDF5's error stack that says why the lock failed (its errno text).
+    static func lockReason(_ stack: String) -> String {
+        let parts = stack.split(separator: ";").map { $0.trimmingPrefix(" ") }.map(String.init)
+        return parts.first { $0.contains("errno") } ?? parts.last ?? stack
     }
 
     /// Creates a new HDF5 file. With `overwrite == false` an existing file is an error.
@@ -78,6 +87,10 @@ public final class File {
     ///   named type.
     public func dataset(_ objectPath: String) throws(HDF5Error) -> Dataset {
         _ = librarySetUp
+        return try guarded("opening the dataset", file: path, object: objectPath) { () throws(HDF5Error) in try openDataset(objectPath) }
+    }
+
+    private func openDataset(_ objectPath: String) throws(HDF5Error) -> Dataset {
         guard contains(objectPath) else { throw .objectNotFound(file: path, object: objectPath) }
         let object = try checked(H5Oopen(handle.id, objectPath, mib_H5P_DEFAULT()), "open object", file: path, object: objectPath)
         let kind = H5Iget_type(object)

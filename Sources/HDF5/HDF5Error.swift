@@ -9,6 +9,11 @@ public enum HDF5Error: Error, Equatable, Sendable, CustomStringConvertible {
     case fileNotFound(path: String)
     /// The file exists but is not an HDF5 file (or is truncated beyond recognition).
     case notHDF5(path: String)
+    /// The file exists but this process may not read it.
+    case permissionDenied(path: String)
+    /// HDF5's file lock could not be taken: another process holds the file open for writing
+    /// (or the file system does not support locks). `message` is HDF5's error stack.
+    case fileLocked(path: String, message: String)
     /// No object exists at `object` inside `file`.
     case objectNotFound(file: String, object: String)
     /// The object exists but is not a dataset (for example a group).
@@ -26,6 +31,11 @@ public enum HDF5Error: Error, Equatable, Sendable, CustomStringConvertible {
             return "\(path): no such file"
         case let .notHDF5(path):
             return "\(path): not an HDF5 file"
+        case let .permissionDenied(path):
+            return "\(path): permission denied (cannot read the file)"
+        case let .fileLocked(path, message):
+            return "\(path): cannot lock the file (\(message)); another process may have it open for writing; "
+                + "on file systems without locks (some NFS/Lustre mounts) set HDF5_USE_FILE_LOCKING=FALSE"
         case let .objectNotFound(file, object):
             return "\(file): no dataset '\(object)'"
         case let .notADataset(file, object):
@@ -50,8 +60,14 @@ func takeErrorStack() -> String {
 
 /// Silences HDF5's own stderr printing of error stacks for the calling thread (the
 /// thread-safe libhdf5 keeps that setting per thread); mibatch reports errors itself.
+///
+/// Also turns off HDF5's exit-time clean-up: after a failed write (disk full) libhdf5 1.10
+/// crashes in that clean-up while re-closing the file it could not close. Every file is
+/// closed explicitly when its `File` goes away, so there is nothing left for it to do.
 var librarySetUp: Void {
+    H5dont_atexit()
     H5open()
+    _ = CrashGuard.install
     mib_silence_errors()
 }
 

@@ -40,6 +40,9 @@ enum StringCodec {
         if H5Tis_variable_str(type) > 0 {
             let memoryType = try variableLengthType(file: file)
             defer { H5Tclose(memoryType) }
+            // libhdf5 converts no string between ASCII and UTF-8: read in the stored set
+            // (h5py stores `bytes` as ASCII, `str` as UTF-8).
+            H5Tset_cset(memoryType, H5Tget_cset(type))
             var pointers = [UnsafeMutablePointer<CChar>?](repeating: nil, count: count)
             let status = pointers.withUnsafeMutableBytes { read(memoryType, $0.baseAddress!) }
             try checked(status, "read strings", file: file, object: object)
@@ -51,6 +54,7 @@ enum StringCodec {
         let memoryType = try fixedLengthType(bytes: size, file: file)
         defer { H5Tclose(memoryType) }
         H5Tset_strpad(memoryType, H5Tget_strpad(type))
+        H5Tset_cset(memoryType, H5Tget_cset(type))
         var bytes = [UInt8](repeating: 0, count: size * count)
         let status = bytes.withUnsafeMutableBytes { read(memoryType, $0.baseAddress!) }
         try checked(status, "read strings", file: file, object: object)

@@ -64,16 +64,33 @@ public struct InputCatalog: Sendable {
         let file: File
         do { file = try File.open(configuration.input, mode: .readOnly) } catch { throw .hdf5(error) }
         func describe(_ path: String, requireRank2: Bool) throws(MIBatchError) -> (Dataset, DatasetDescription) {
+            // Look at the links before opening: opening follows an external link into another file.
+            if !configuration.allowExternal, let external = file.externalLink(on: path) {
+                throw .externalData(file: file.path, dataset: path, detail: external.description)
+            }
             let dataset: Dataset
             do { dataset = try file.dataset(path) } catch { throw .hdf5(error) }
-            let shape = dataset.shape
-            guard shape.count == 2 || (!requireRank2 && shape.count == 1) else {
-                let layout = configuration.transpose ? "variables × samples" : "samples × variables"
-                throw .badShape(file: file.path, dataset: path, shape: shape,
-                                reason: requireRank2 ? "expected a 2-D dataset (\(layout))" : "expected a 1-D or 2-D dataset")
+            if !configuration.allowExternal, let external = dataset.externalData {
+                throw .externalData(file: file.path, dataset: path, detail: external.description)
+            }
+            if let storage = dataset.contiguousStorage, storage.allocated != storage.needed {
+                throw .damagedDataset(file: file.path, dataset: path,
+                                      reason: "its shape \(MIBatchError.format(dataset.shape)) needs \(storage.needed) bytes but \(storage.allocated) are stored")
             }
             let type = dataset.elementType
             guard type.isNumeric else { throw .hdf5(.unsupportedType(file: file.path, dataset: path, type: type.description)) }
+            let shape = dataset.shape
+            guard shape.count == 2 || (!requireRank2 && shape.count == 1) else {
+                let layout = configuration.transpose ? "variables × samples" : "samples × variables"
+                let reason: String
+                switch (requireRank2, shape.count) {
+                case (_, 0): reason = "a scalar holds no samples; expected a \(requireRank2 ? "2-D dataset (\(layout))" : "1-D or 2-D dataset")"
+                case (true, 1): reason = "expected a 2-D dataset (\(layout)); for a 1-D dataset (one variable) use --var \(path)"
+                case (true, _): reason = "expected a 2-D dataset (\(layout))"
+                default: reason = "expected a 1-D or 2-D dataset (samples × dimensions)"
+                }
+                throw .badShape(file: file.path, dataset: path, shape: shape, reason: reason)
+            }
             let description = DatasetDescription(path: path, shape: shape, dtype: type.description, chunks: dataset.chunkShape,
                                                  transposed: configuration.transpose && shape.count == 2)
             guard description.samples >= 1, description.variableAxis >= 1 else {
@@ -98,6 +115,12 @@ public struct InputCatalog: Sendable {
                     return VariableDescriptor(name: group.name, dataset: 0, columns: group.lower..<group.upper)
                 }
             } else {
+                // Refuse before making one name per column: a damaged header can claim 10^12 columns.
+                let budget = configuration.memory ?? MemorySize.defaultBudget
+                let (bytes, overflow) = description.variableAxis.multipliedReportingOverflow(by: 64)
+                if overflow || bytes > budget {
+                    throw .invalidOption("--memory \(MemorySize.format(budget)) is too small for this run: \(configuration.input):\(path) has \(description.variableAxis) variables, whose names alone need \(overflow ? "more than 8 EiB" : MemorySize.format(bytes))")
+                }
                 let names = try resolveNames(configuration, file: file, dataset: dataset, count: description.variableAxis)
                 variables = names.enumerated().map { VariableDescriptor(name: $1, dataset: 0, columns: $0..<($0 + 1)) }
             }

@@ -1,12 +1,28 @@
 import Foundation
 import Synchronization
 
+/// One finished cell as journaled: value, status, samples used (`--nan pairwise`, else 0)
+/// and the `FailureReason` raw value of a failed cell.
+public struct CellRecord: Sendable, Equatable {
+    /// The value in the configured units (NaN when failed).
+    public var value: Double
+    /// `PairStatus` raw value.
+    public var status: UInt8
+    /// Samples the estimate used (`--nan pairwise`; 0 otherwise).
+    public var samples: Int
+    /// `FailureReason` raw value (0 unless failed).
+    public var reason: UInt8
+    /// Cell index in the plan (set when recording).
+    public var cell: Int = 0
+}
+
 /// An append-only journal of finished cells, so an interrupted run resumes where it stopped.
 ///
-/// Layout: a text header (`MIBATCH-CHECKPOINT 1`, then one JSON line naming the result
+/// Layout: a text header (`MIBATCH-CHECKPOINT 2`, then one JSON line naming the result
 /// configuration, input digest and shard), then binary records, each
-/// `magic u32 | count u32 | count × (cell u32, value bits u64, status u8) | FNV-1a u64`, all
-/// little-endian, fsynced when written. A record cut short by SIGKILL fails its length or
+/// `magic u32 | count u32 | count × (cell u32, value bits u64, status u8, samples u32,
+/// reason u8) | FNV-1a u64`, all little-endian, fsynced when written. Version 1 journals
+/// (entries without samples and reason) are still read. A record cut short by SIGKILL fails its length or
 /// checksum and is dropped with everything after it, so at most the cells finished since
 /// the last flush are lost.
 final class Checkpoint: @unchecked Sendable {
@@ -18,34 +34,46 @@ final class Checkpoint: @unchecked Sendable {
         var cells: Int
     }
 
-    static let magicLine = "MIBATCH-CHECKPOINT 1\n"
+    static let magicLine = "MIBATCH-CHECKPOINT 2\n"
+    static let legacyMagicLine = "MIBATCH-CHECKPOINT 1\n"
     static let recordMagic: UInt32 = 0x3142_494D   // "MIB1"
+    /// Bytes per entry in version 2 and version 1 journals.
+    static let entrySize = 18, legacyEntrySize = 13
 
     /// Path of the journal for the output file `output`.
     static func path(for output: String) -> String { output + ".ckpt" }
 
     let path: String
-    private let pending = Mutex<[(cell: UInt32, bits: UInt64, status: UInt8)]>([])
+    private let pending = Mutex<[CellRecord]>([])
     private var descriptor: Int32 = -1
 
     /// Opens (creating with `header` when absent) the journal for appending.
+    ///
+    /// A fresh journal's header is written to `PATH.new`, synced and renamed into place, so
+    /// a kill at any moment leaves either no journal or one with a complete header.
     init(path: String, header: Header, fresh: Bool) throws(MIBatchError) {
         self.path = path
-        let flags = O_WRONLY | O_CREAT | O_APPEND | (fresh ? O_TRUNC : 0)
-        descriptor = open(path, flags, 0o644)
-        guard descriptor >= 0 else {
-            throw .cannotCreateOutput(path: path, reason: "cannot write checkpoint: \(String(cString: strerror(errno)))")
+        func failure() -> MIBatchError {
+            .cannotCreateOutput(path: path, reason: "cannot write checkpoint: \(String(cString: strerror(errno)))")
         }
         if fresh {
+            let staging = path + ".new"
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys]
             let json = (try? encoder.encode(header)) ?? Data()
             var bytes = Array(Self.magicLine.utf8) + Array(json) + [0x0A]
-            if !Self.writeAll(descriptor, &bytes) {
-                throw .cannotCreateOutput(path: path, reason: "cannot write checkpoint: \(String(cString: strerror(errno)))")
+            let fresh = open(staging, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+            guard fresh >= 0 else { throw failure() }
+            let written = Self.writeAll(fresh, &bytes) && fsync(fresh) == 0
+            close(fresh)
+            guard written, rename(staging, path) == 0 else {
+                let error = failure()
+                unlink(staging)
+                throw error
             }
-            fsync(descriptor)
         }
+        descriptor = open(path, O_WRONLY | O_APPEND, 0o644)
+        guard descriptor >= 0 else { throw failure() }
     }
 
     deinit { if descriptor >= 0 { close(descriptor) } }
@@ -54,11 +82,13 @@ final class Checkpoint: @unchecked Sendable {
     ///
     /// - Returns: `nil` when there is no journal; otherwise the finished cells.
     /// - Throws: `.checkpointMismatch` when it belongs to another configuration, input or shard.
-    static func load(path: String, expected: Header) throws(MIBatchError) -> [Int: (value: Double, status: UInt8)]? {
+    static func load(path: String, expected: Header) throws(MIBatchError) -> [Int: CellRecord]? {
         guard let data = FileManager.default.contents(atPath: path) else { return nil }
         let bytes = [UInt8](data)
         let magic = Array(magicLine.utf8)
-        guard bytes.count >= magic.count, Array(bytes[0..<magic.count]) == magic,
+        let legacy = bytes.starts(with: Array(legacyMagicLine.utf8))
+        let size = legacy ? legacyEntrySize : entrySize
+        guard bytes.count >= magic.count, legacy || Array(bytes[0..<magic.count]) == magic,
               let newline = bytes[magic.count...].firstIndex(of: 0x0A),
               let header = try? JSONDecoder().decode(Header.self, from: Data(bytes[magic.count..<newline])) else {
             throw .checkpointMismatch(path: path, reason: "it is not a mibatch checkpoint (or its header is damaged)")
@@ -72,12 +102,12 @@ final class Checkpoint: @unchecked Sendable {
         if header.shard != expected.shard || header.cells != expected.cells {
             throw .checkpointMismatch(path: path, reason: "it was written for shard \(header.shard), this run is shard \(expected.shard)")
         }
-        var cells: [Int: (value: Double, status: UInt8)] = [:]
+        var cells: [Int: CellRecord] = [:]
         var offset = newline + 1
         var validEnd = offset
         while offset + 8 <= bytes.count {
             let magicValue = read32(bytes, offset), count = Int(read32(bytes, offset + 4))
-            let end = offset + 8 + count * 13 + 8
+            let end = offset + 8 + count * size + 8
             guard magicValue == recordMagic, end <= bytes.count,
                   fnv1a(bytes[offset + 4..<end - 8]) == read64(bytes, end - 8) else { break }
             var position = offset + 8
@@ -85,8 +115,12 @@ final class Checkpoint: @unchecked Sendable {
                 let cell = Int(read32(bytes, position))
                 let bits = read64(bytes, position + 4)
                 let status = bytes[position + 12]
-                if cell < expected.cells { cells[cell] = (Double(bitPattern: bits), status) }
-                position += 13
+                let samples = legacy ? 0 : Int(read32(bytes, position + 13))
+                let reason = legacy ? (status == PairStatus.failed.rawValue ? FailureReason.other.rawValue : 0) : bytes[position + 17]
+                if cell < expected.cells {
+                    cells[cell] = CellRecord(value: Double(bitPattern: bits), status: status, samples: samples, reason: reason, cell: cell)
+                }
+                position += size
             }
             offset = end
             validEnd = end
@@ -96,25 +130,27 @@ final class Checkpoint: @unchecked Sendable {
     }
 
     /// Records a finished cell (any thread); written at the next `flush`.
-    func record(cell: Int, value: Double, status: UInt8) {
-        pending.withLock { $0.append((UInt32(cell), value.bitPattern, status)) }
+    func record(_ entry: CellRecord) {
+        pending.withLock { $0.append(entry) }
     }
 
     /// Appends every recorded cell as one record and fsyncs. Returns false on a write error.
     @discardableResult
     func flush() -> Bool {
-        let batch = pending.withLock { list -> [(cell: UInt32, bits: UInt64, status: UInt8)] in
+        let batch = pending.withLock { list -> [CellRecord] in
             defer { list.removeAll(keepingCapacity: true) }
             return list
         }
         guard !batch.isEmpty else { return true }
         var body: [UInt8] = []
-        body.reserveCapacity(4 + batch.count * 13)
+        body.reserveCapacity(4 + batch.count * Self.entrySize)
         Self.append32(&body, UInt32(batch.count))
         for entry in batch {
-            Self.append32(&body, entry.cell)
-            Self.append64(&body, entry.bits)
+            Self.append32(&body, UInt32(entry.cell))
+            Self.append64(&body, entry.value.bitPattern)
             body.append(entry.status)
+            Self.append32(&body, UInt32(clamping: entry.samples))
+            body.append(entry.reason)
         }
         var record: [UInt8] = []
         Self.append32(&record, Self.recordMagic)

@@ -47,8 +47,12 @@ public final class Engine: @unchecked Sendable {
     let io = DispatchQueue(label: "mibatch.io")
     let doneCount = Atomic<Int>(0)
 
-    /// Called on worker threads for every finished cell: (cell index, value, status).
-    public var onCellDone: (@Sendable (Int, Double, UInt8) -> Void)?
+    /// Called on worker threads for every finished cell.
+    public var onCellDone: (@Sendable (CellRecord) -> Void)?
+    /// Samples dropped by `--nan drop-rows` (known after ``scanInput()``).
+    public private(set) var droppedRows = 0
+    /// The samples kept by `--nan drop-rows`, when any were dropped.
+    private var keptRows: [Int]? = nil
     /// Set to stop between cells.
     public let cancellation: CancellationFlag
 
@@ -79,23 +83,54 @@ public final class Engine: @unchecked Sendable {
         if let scanned { return scanned.scan.digest }
         let reader = try onIO { () throws(MIBatchError) in try InputReader(catalog: catalog, bandBytes: plan.bandBytes) }
         let scan = try onIO { () throws(MIBatchError) in try reader.scan(retain: plan.holdsAllInput ? Set(plan.blocks.joined()) : []) }
+        try apply(configuration.nan, to: scan)
         scanned = (reader, scan)
         return scan.digest
+    }
+
+    /// Refuses non-finite values (`error`) or chooses the rows to keep (`drop-rows`).
+    private func apply(_ policy: NonFinitePolicy, to scan: InputReader.Scan) throws(MIBatchError) {
+        guard scan.nonFiniteCount > 0, let first = scan.firstNonFinite else { return }
+        switch policy {
+        case .error:
+            throw .nonFiniteValue(file: catalog.file, dataset: catalog.datasets[first.dataset].path, column: first.column,
+                                  variable: catalog.variables[first.variable].name, row: first.row, value: first.value,
+                                  total: scan.nonFiniteCount)
+        case .dropRows:
+            let kept = scan.badSamples.indices.filter { !scan.badSamples[$0] }
+            droppedRows = catalog.samples - kept.count
+            if kept.count < configuration.minimumSamples {
+                throw .tooFewFiniteRows(file: catalog.file, kept: kept.count, dropped: droppedRows,
+                                        required: configuration.minimumSamples)
+            }
+            keptRows = kept
+        case .pairwise:
+            return
+        }
     }
 
     /// Runs the tiles, skipping `restored` cells (cell index → (value, status)) from a checkpoint.
     ///
     /// - Throws: `MIBatchError` for input problems (non-finite values, read errors).
-    public func run(restored: [Int: (value: Double, status: UInt8)] = [:]) throws(MIBatchError) -> EngineOutcome {
+    public func run(restored: [Int: CellRecord] = [:]) throws(MIBatchError) -> EngineOutcome {
         try scanInput()
         // When the whole input is held, each variable's raw values are released as soon as
         // it is prepared (prepared blocks are then never evicted): peak memory is the
         // prepared input, not raw plus prepared. Nothing else may keep the scan's values.
         let reader = scanned!.reader, digest = scanned!.scan.digest
         var retained = scanned!.scan.variables ?? [:]
-        scanned = (reader, InputReader.Scan(digest: digest, variables: nil))
-        for (cell, entry) in restored { kernel.store(cell, value: entry.value, status: entry.status) }
+        var released = scanned!.scan
+        released.variables = nil
+        scanned = (reader, released)
+        for (cell, entry) in restored {
+            kernel.store(cell, value: entry.value, status: entry.status, samples: entry.samples,
+                         reason: FailureReason(rawValue: entry.reason) ?? .other)
+        }
         doneCount.store(restored.count, ordering: .relaxed)
+        // Grow the shared digamma table once, before the workers start: with --nan pairwise
+        // pairs differ in n, and growing it while other workers read it is a data race
+        // (ThreadSanitizer reports it in Digamma's copy-on-write buffer).
+        _ = Digamma.table(upTo: catalog.samples)
 
         let names = catalog.variables.map(\.name)
         var warnings: [String] = []
@@ -107,7 +142,7 @@ public final class Engine: @unchecked Sendable {
         func prepared(block: Int) throws(MIBatchError) -> [Int: PreparedVariable?] {
             if let hit = cache[block] { return hit }
             let members = plan.blocks[block]
-            let raw: [Int: VariableData]
+            var raw: [Int: VariableData]
             if members.allSatisfy({ retained[$0] != nil }) {
                 raw = Dictionary(uniqueKeysWithValues: members.map { ($0, retained.removeValue(forKey: $0)!) })
             } else if let pending = prefetch, pending.block == block {
@@ -116,8 +151,10 @@ public final class Engine: @unchecked Sendable {
             } else {
                 raw = try onIO { () throws(MIBatchError) in try reader.load(members) }
             }
-            let slots = Preparation.prepare(members, data: { raw[$0]! }, count: catalog.variables.count,
-                                            estimator: kernel.estimator, configuration: configuration)
+            if let keptRows { raw = raw.mapValues { $0.selecting(rows: keptRows) } }
+            let frozen = raw
+            let slots = Preparation.prepare(members, data: { frozen[$0]! }, count: catalog.variables.count,
+                                            kernel: kernel, configuration: configuration)
             let fresh = members.filter { warned.insert($0).inserted }
             warnings += Preparation.warnings(fresh, prepared: slots) { names[$0] }
             let entry = Dictionary(uniqueKeysWithValues: members.map { ($0, slots[$0]) })
@@ -162,7 +199,8 @@ public final class Engine: @unchecked Sendable {
                 let (r, c) = plan.cells[cell]
                 kernel.run(cell, lookup[plan.pairs.rows[r]] ?? nil, lookup[plan.pairs.columns[c]] ?? nil)
                 let width = plan.pairs.columns.count
-                onCellDone?(cell, kernel.values[r * width + c], kernel.status[r * width + c])
+                onCellDone?(CellRecord(value: kernel.values[r * width + c], status: kernel.status[r * width + c],
+                                       samples: kernel.samplesUsed(cell), reason: kernel.reasonCodes[cell], cell: cell))
                 doneCount.increment()
             }
             if cancellation.isCancelled { cancelled = true; break }
@@ -174,7 +212,7 @@ public final class Engine: @unchecked Sendable {
         warnings += failures.warnings
         let width = plan.pairs.columns.count
         let done = mine.filter { kernel.status[plan.cells[$0].row * width + plan.cells[$0].column] != PairStatus.notComputed.rawValue }.count
-        return EngineOutcome(matrix: kernel.matrix(names: names), digest: digest, doneCells: done,
+        return EngineOutcome(matrix: kernel.matrix(names: names, reasonsAmong: mine), digest: digest, doneCells: done,
                              totalCells: mine.count, failedCells: failures.count, warnings: warnings, cancelled: cancelled)
     }
 

@@ -30,6 +30,13 @@ final class InputReader: @unchecked Sendable {
         var digest: String
         /// Values of the retained variables, or `nil` when none were.
         var variables: [Int: VariableData]?
+        /// NaN/±Inf values among the run's variables (positions of the variables axis that
+        /// belong to no variable are not counted).
+        var nonFiniteCount = 0
+        /// The first of them: dataset index, stored row and column, variable index, value.
+        var firstNonFinite: (dataset: Int, row: Int, column: Int, variable: Int, value: Double)? = nil
+        /// `badSamples[i]`: sample i holds a non-finite value in some variable.
+        var badSamples: [Bool] = []
     }
 
     /// Streams every dataset once: digest, finiteness check, and the values of the variables
@@ -40,16 +47,23 @@ final class InputReader: @unchecked Sendable {
     /// order (little-endian float64), and the digest is SHA-256 of those digests' hex texts,
     /// datasets in catalog order.
     ///
-    /// - Throws: `.nonFiniteValue` naming dataset, column and row (storage coordinates) of
-    ///   the first NaN/±Inf in storage order and how many there are; `.hdf5` on read errors.
+    /// Non-finite values are counted, never refused here (the caller applies `--nan`).
+    ///
+    /// - Throws: `.readFailed` naming the block on read errors.
     func scan(retain: Set<Int>) throws(MIBatchError) -> Scan {
+        var result = Scan(digest: "", variables: nil)
+        result.badSamples = [Bool](repeating: false, count: catalog.samples)
         var combined = SHA256()
         var storage: [[Double]] = catalog.variables.indices.map {
             retain.contains($0) ? [Double](repeating: 0, count: catalog.samples * catalog.variables[$0].dimension) : []
         }
         for (index, description) in catalog.datasets.enumerated() {
-            var firstBad: (row: Int, column: Int, value: Double)? = nil
+            var firstBad: (row: Int, column: Int, variable: Int, value: Double)? = nil
             var badCount = 0
+            var owners = [Int?](repeating: nil, count: description.variableAxis)
+            for (variable, descriptor) in catalog.variables.enumerated() where descriptor.dataset == index {
+                for position in descriptor.columns { owners[position] = variable }
+            }
             let members = catalog.variables.indices.filter { catalog.variables[$0].dataset == index && retain.contains($0) }
             let columns = description.shape.count == 2 ? description.shape[1] : 1
             var hashers = [SHA256](repeating: SHA256(), count: description.variableAxis)
@@ -59,9 +73,11 @@ final class InputReader: @unchecked Sendable {
                 for r in rows {
                     let base = (r - rows.lowerBound) * width
                     for c in strip where !block[base + c - strip.lowerBound].isFinite {
+                        guard let owner = owners[description.transposed ? r : c] else { continue }
                         badCount += 1
+                        result.badSamples[description.transposed ? c : r] = true
                         if firstBad == nil || (r, c) < (firstBad!.row, firstBad!.column) {
-                            firstBad = (r, c, block[base + c - strip.lowerBound])
+                            firstBad = (r, c, owner, block[base + c - strip.lowerBound])
                         }
                     }
                 }
@@ -86,16 +102,17 @@ final class InputReader: @unchecked Sendable {
                                  variable: catalog.variables[member], description: description, samples: catalog.samples)
                 }
             }
-            if let bad = firstBad {
-                throw .nonFiniteValue(file: catalog.file, dataset: description.path, column: bad.column, row: bad.row,
-                                      value: bad.value, total: badCount)
+            if let bad = firstBad, result.firstNonFinite == nil {
+                result.firstNonFinite = (index, bad.row, bad.column, bad.variable, bad.value)
             }
+            result.nonFiniteCount += badCount
             for var hasher in hashers { combined.update(hasher.finalize()) }
         }
-        let variables = retain.isEmpty ? nil : Dictionary(uniqueKeysWithValues: retain.map {
+        result.variables = retain.isEmpty ? nil : Dictionary(uniqueKeysWithValues: retain.map {
             ($0, VariableData(count: catalog.samples, dimension: catalog.variables[$0].dimension, values: storage[$0]))
         })
-        return Scan(digest: "sha256:" + combined.finalize(), variables: variables)
+        result.digest = "sha256:" + combined.finalize()
+        return result
     }
 
     /// Reads the variables at `indices` (values only; `scan` has checked finiteness).
@@ -140,7 +157,9 @@ final class InputReader: @unchecked Sendable {
         let description = catalog.datasets[datasetIndex]
         let dataset = datasets[datasetIndex]
         if description.shape.count == 1 {
-            do { body(0..<description.shape[0], 0..<1, try dataset.readAll()) } catch { throw .hdf5(error) }
+            do { body(0..<description.shape[0], 0..<1, try dataset.readAll()) } catch {
+                throw Self.readError(error, description: description, rows: 0..<description.shape[0], columns: 0..<1)
+            }
             return
         }
         let chunkRows = description.chunks?[0] ?? 1
@@ -159,9 +178,33 @@ final class InputReader: @unchecked Sendable {
             for columnRange in Self.aligned(columns, step: width, unit: description.chunks == nil ? 1 : chunkColumns) {
                 do {
                     body(rowRange, columnRange, try dataset.read(rows: rowRange, columns: columnRange))
-                } catch { throw .hdf5(error) }
+                } catch {
+                    // Name the damaged chunk, not the whole band: re-read chunk by chunk.
+                    let (rows, columns) = Self.firstUnreadable(dataset, rows: rowRange, columns: columnRange,
+                                                               chunks: description.chunks) ?? (rowRange, columnRange)
+                    throw Self.readError(error, description: description, rows: rows, columns: columns)
+                }
             }
         }
+    }
+
+    /// The first chunk-sized piece of a block that cannot be read, if the block is chunked.
+    static func firstUnreadable(_ dataset: Dataset, rows: Range<Int>, columns: Range<Int>,
+                                chunks: [Int]?) -> (Range<Int>, Range<Int>)? {
+        guard let chunks, chunks.count == 2 else { return nil }
+        for rowPiece in aligned(rows, step: chunks[0], unit: chunks[0]) {
+            for columnPiece in aligned(columns, step: chunks[1], unit: chunks[1]) {
+                if (try? dataset.read(rows: rowPiece, columns: columnPiece)) == nil { return (rowPiece, columnPiece) }
+            }
+        }
+        return nil
+    }
+
+    /// A failed read of a block, named by its stored rows and columns.
+    static func readError(_ error: HDF5Error, description: DatasetDescription, rows: Range<Int>,
+                          columns: Range<Int>) -> MIBatchError {
+        guard case let .library(_, file, _, message) = error else { return .hdf5(error) }
+        return .readFailed(file: file, dataset: description.path, rows: rows, columns: columns, message: message)
     }
 
     /// Splits `range` into pieces of about `step` whose inner boundaries are multiples of `unit`.

@@ -22,9 +22,9 @@ public enum Job {
     /// Resolves the input's variables and the execution plan (no values read).
     public static func plan(_ configuration: RunConfiguration) throws(MIBatchError) -> (InputCatalog, ExecutionPlan) {
         let catalog = try InputCatalog.open(configuration)
-        if configuration.estimator == .ksg && catalog.samples <= configuration.k {
+        if catalog.samples < configuration.minimumSamples {
             throw .tooFewSamples(file: configuration.input, dataset: catalog.datasets.map(\.path).joined(separator: ", "),
-                                 samples: catalog.samples, required: configuration.k + 1)
+                                 samples: catalog.samples, required: configuration.minimumSamples)
         }
         let pairs = try Runner.plan(names: catalog.variables.map(\.name), configuration: configuration)
         let plan = try ExecutionPlan.make(catalog: catalog, pairs: pairs, configuration: configuration,
@@ -57,6 +57,9 @@ public enum Job {
             log("notice: shard \(configuration.shard) from SLURM array variables; writing \(outputPath)")
         }
         let digest = try engine.scanInput()
+        if engine.droppedRows > 0 {
+            log("notice: --nan drop-rows: dropped \(engine.droppedRows) of \(catalog.samples) samples holding NaN or infinite values")
+        }
         if !configuration.force,
            let existing = try OutputWriter.existingResult(at: outputPath, resultKey: configuration.resultKey,
                                                           digest: digest, shard: configuration.shard.description) {
@@ -72,7 +75,7 @@ public enum Job {
         let restored = try Checkpoint.load(path: checkpointPath, expected: header)
         if let restored { log("notice: resuming from \(checkpointPath): \(restored.count) of \(engine.totalCells) pairs already done") }
         let checkpoint = try Checkpoint(path: checkpointPath, header: header, fresh: restored == nil)
-        engine.onCellDone = { [checkpoint] cell, value, status in checkpoint.record(cell: cell, value: value, status: status) }
+        engine.onCellDone = { [checkpoint] entry in checkpoint.record(entry) }
 
         let trap = SignalTrap { engine.cancellation.cancel() }
         let flusher = Periodic(interval: configuration.checkpointInterval) { [checkpoint] in checkpoint.flush() }
@@ -98,6 +101,7 @@ public enum Job {
         var provenance = Provenance(commandLine: commandLine, configuration: configuration, datasets: catalog.datasets,
                                     digest: digest, start: start, end: Date())
         provenance.shard = configuration.shard
+        provenance.droppedRows = engine.droppedRows
         try OutputWriter.write(outcome.matrix, provenance: provenance, to: outputPath, overwrite: configuration.force)
         checkpoint.remove()
 

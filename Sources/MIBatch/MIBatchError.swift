@@ -8,8 +8,22 @@ public enum MIBatchError: Error, Equatable, Sendable, CustomStringConvertible {
     case hdf5(HDF5Error)
     /// The dataset's shape cannot be used (rank, zero rows, ...).
     case badShape(file: String, dataset: String, shape: [Int], reason: String)
-    /// A NaN or ±Inf value; `column` and `row` are 0-based in the dataset as stored.
-    case nonFiniteValue(file: String, dataset: String, column: Int, row: Int, value: Double, total: Int)
+    /// A NaN or ±Inf value (with `--nan error`); `column` and `row` are 0-based in the
+    /// dataset as stored, `variable` names the variable holding it, `total` counts the
+    /// non-finite values of every variable of the run.
+    case nonFiniteValue(file: String, dataset: String, column: Int, variable: String, row: Int, value: Double, total: Int)
+    /// With `--nan drop-rows`, fewer rows than the estimator needs are left.
+    case tooFewFiniteRows(file: String, kept: Int, dropped: Int, required: Int)
+    /// The dataset's values come from other files and `--allow-external` was not given.
+    case externalData(file: String, dataset: String, detail: String)
+    /// The dataset's metadata contradicts itself (for example its stored size does not
+    /// match its shape): the file is damaged.
+    case damagedDataset(file: String, dataset: String, reason: String)
+    /// Reading a block of the input failed (a damaged chunk, a checksum or filter error).
+    case readFailed(file: String, dataset: String, rows: Range<Int>, columns: Range<Int>, message: String)
+    /// Writing the output failed part way (disk full, quota, I/O error); nothing was left
+    /// under the final name and the temporary file was removed.
+    case writeFailed(path: String, reason: String)
     /// Too few samples for the estimator (for example n ≤ k for KSG).
     case tooFewSamples(file: String, dataset: String, samples: Int, required: Int)
     /// The variable names are unusable (wrong count, duplicates, not strings).
@@ -39,9 +53,21 @@ public enum MIBatchError: Error, Equatable, Sendable, CustomStringConvertible {
             return error.description
         case let .badShape(file, dataset, shape, reason):
             return "\(file): dataset '\(dataset)' has shape \(Self.format(shape)): \(reason)"
-        case let .nonFiniteValue(file, dataset, column, row, value, total):
-            let more = total > 1 ? " (\(total) non-finite values in all)" : ""
-            return "\(file): dataset '\(dataset)' has \(value) at column \(column), row \(row)\(more); mibatch needs finite values"
+        case let .nonFiniteValue(file, dataset, column, variable, row, value, total):
+            let text = value.isNaN ? "NaN" : (value > 0 ? "+Inf" : "-Inf")
+            let more = total > 1 ? " (\(total) non-finite values in all)" : " (the only non-finite value)"
+            return "\(file): dataset '\(dataset)' has \(text) at column \(column) (variable '\(variable)'), row \(row)\(more); "
+                + "use --nan drop-rows or --nan pairwise to skip non-finite rows"
+        case let .tooFewFiniteRows(file, kept, dropped, required):
+            return "\(file): --nan drop-rows dropped \(dropped) rows with non-finite values, leaving \(kept); this estimator needs at least \(required) (try --nan pairwise)"
+        case let .externalData(file, dataset, detail):
+            return "\(file): dataset '\(dataset)' reads data from other files (\(detail)); refused because a missing source reads as fill values; pass --allow-external to use it"
+        case let .damagedDataset(file, dataset, reason):
+            return "\(file): dataset '\(dataset)' is damaged: \(reason)"
+        case let .readFailed(file, dataset, rows, columns, message):
+            return "\(file): dataset '\(dataset)': reading rows \(rows.lowerBound)..<\(rows.upperBound), columns \(columns.lowerBound)..<\(columns.upperBound) failed (the file may be damaged): \(message)"
+        case let .writeFailed(path, reason):
+            return "\(path): writing the output failed: \(reason); nothing was written under this name"
         case let .tooFewSamples(file, dataset, samples, required):
             return "\(file): dataset '\(dataset)' has \(samples) samples; this estimator needs at least \(required)"
         case let .badNames(file, source, reason):
@@ -72,11 +98,12 @@ public enum MIBatchError: Error, Equatable, Sendable, CustomStringConvertible {
         switch self {
         case let .hdf5(error):
             switch error {
-            case .fileNotFound, .notHDF5, .objectNotFound, .notADataset: return ExitStatus.noInput
+            case .fileNotFound, .notHDF5, .permissionDenied, .objectNotFound, .notADataset: return ExitStatus.noInput
             case .unsupportedType, .unsupportedRank: return ExitStatus.dataError
-            case .library: return ExitStatus.ioError
+            case .library, .fileLocked: return ExitStatus.ioError
             }
-        case .badShape, .nonFiniteValue, .tooFewSamples, .badNames: return ExitStatus.dataError
+        case .badShape, .nonFiniteValue, .tooFewSamples, .tooFewFiniteRows, .badNames, .externalData: return ExitStatus.dataError
+        case .readFailed, .writeFailed, .damagedDataset: return ExitStatus.ioError
         case .outputExists, .outputIsInput, .cannotCreateOutput: return ExitStatus.cannotCreate
         case .invalidOption: return ExitStatus.usage
         case .checkpointMismatch, .shardMismatch, .notAnOutput: return ExitStatus.dataError

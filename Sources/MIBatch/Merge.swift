@@ -12,6 +12,10 @@ public enum Merge {
         var columnNames: [String]
         var values: [Double]
         var status: [UInt8]
+        /// `/samples` (written with `--nan pairwise`), if present.
+        var samples: [Int32]?
+        /// The `failure_reasons` attribute of `/status`, parsed.
+        var failureReasons: [String: Int]
         /// Root attribute names in file order (kept for the merged file).
         var attributeOrder: [String]
     }
@@ -68,13 +72,20 @@ public enum Merge {
         let count = reference.shard.count
         var values = [Double](repeating: .nan, count: reference.values.count)
         var status = [UInt8](repeating: PairStatus.notComputed.rawValue, count: reference.values.count)
+        var samples: [Int32]? = reference.samples == nil ? nil : [Int32](repeating: 0, count: reference.values.count)
+        var failureReasons: [String: Int] = [:]
         for shard in shards {
+            if (shard.samples == nil) != (samples == nil) {
+                throw .shardMismatch(file: shard.path, reference: reference.path, reason: "only one of them has /samples")
+            }
+            failureReasons.merge(shard.failureReasons, uniquingKeysWith: +)
             for index in status.indices where shard.status[index] != PairStatus.notComputed.rawValue {
                 guard status[index] == PairStatus.notComputed.rawValue else {
                     throw .shardMismatch(file: shard.path, reference: reference.path, reason: "both computed the same pair (cell \(index))")
                 }
                 status[index] = shard.status[index]
                 values[index] = shard.values[index]
+                if let used = shard.samples { samples?[index] = used[index] }
             }
         }
         let present = Set(shards.map(\.shard.index))
@@ -123,7 +134,8 @@ public enum Merge {
         for key in ["slurm_job_id", "slurm_array_task_id", "threads"] { attributes[key] = nil }
         let order = reference.attributeOrder.filter { attributes[$0] != nil }
             + ["compression", "shards", "run_command_line", "merge_time"].filter { !reference.attributeOrder.contains($0) }
-        let matrix = MIMatrix(rowNames: reference.rowNames, columnNames: reference.columnNames, values: values, status: status)
+        let matrix = MIMatrix(rowNames: reference.rowNames, columnNames: reference.columnNames, values: values, status: status,
+                              samples: samples, failureReasons: failureReasons)
         try OutputWriter.write(matrix, attributes: order.map { ($0, attributes[$0]!) }, units: attributes["units"] ?? "nats",
                                estimator: attributes["estimator"] ?? "", compression: compression, to: output, overwrite: force)
         return Outcome(output: output, merged: shards.count, expected: count, filledCells: offDiagonalCells - missingCells,
@@ -157,11 +169,15 @@ public enum Merge {
             guard let shard = ShardSpec.parse(shardText) else {
                 throw MIBatchError.shardMismatch(file: path, reference: "shard files", reason: "its shard attribute is '\(shardText)'")
             }
+            let status = try file.dataset("/status")
+            var reasons: [String: Int] = [:]
+            if case let .string(text)? = try status.attribute("failure_reasons") { reasons = FailureReason.parseSummary(text) }
             return ShardFile(path: path, shard: shard, attributes: attributes,
                              rowNames: try file.dataset("/var_i").readStrings(),
                              columnNames: try file.dataset("/var_j").readStrings(),
-                             values: try file.dataset("/mi").readAll(), status: try file.dataset("/status").readBytes(),
-                             attributeOrder: order)
+                             values: try file.dataset("/mi").readAll(), status: try status.readBytes(),
+                             samples: file.contains("/samples") ? try file.dataset("/samples").readAll().map { Int32($0) } : nil,
+                             failureReasons: reasons, attributeOrder: order)
         } catch let error as MIBatchError {
             throw error
         } catch let error as HDF5Error {

@@ -78,6 +78,7 @@ public enum OutputWriter {
         let final = URL(fileURLWithPath: path).standardizedFileURL
         let temporary = final.deletingLastPathComponent()
             .appendingPathComponent(".\(final.lastPathComponent).\(ProcessInfo.processInfo.processIdentifier).tmp")
+        removeStaleTemporaries(of: final)
         do {
             try writeFile(matrix, attributes: attributes, units: units, estimator: estimator, compression: compression, at: temporary.path)
             try verify(matrix, at: temporary.path)
@@ -86,7 +87,7 @@ public enum OutputWriter {
             throw error
         } catch let error as HDF5Error {
             try? FileManager.default.removeItem(at: temporary)
-            throw .hdf5(error)
+            throw .writeFailed(path: path, reason: writeReason(error))
         } catch {
             try? FileManager.default.removeItem(at: temporary)
             throw .cannotCreateOutput(path: path, reason: "\(error)")
@@ -102,6 +103,19 @@ public enum OutputWriter {
             throw .cannotCreateOutput(path: path, reason: reason)
         }
         syncFile(final.deletingLastPathComponent().path)
+    }
+
+    /// The part of a write error a user acts on: the system's errno text when HDF5 gives
+    /// one (for example "No space left on device"), else HDF5's message.
+    static func writeReason(_ error: HDF5Error) -> String {
+        guard case let .library(operation, _, _, message) = error else { return error.description }
+        let parts = message.split(separator: ";").map { String($0.trimmingPrefix(" ")) }
+        if let system = parts.first(where: { $0.contains("error message = ") }),
+           let start = system.range(of: "error message = ") {
+            let text = system[start.upperBound...].drop { $0 == "'" }.prefix { $0 != "'" }
+            return "HDF5 \(operation) failed: \(text)"
+        }
+        return "HDF5 \(operation) failed: \(message)"
     }
 
     static func writeFile(_ matrix: MIMatrix, attributes: [(String, String)], units: String, estimator: String,
@@ -132,8 +146,18 @@ public enum OutputWriter {
         try status.setAttribute("long_name", "pair status")
         try status.setAttribute("flag_values", [0, 1, 2])
         try status.setAttribute("flag_meanings", "not_computed computed failed")
+        if let reasons = FailureReason.summary(matrix.failureReasons) {
+            try status.setAttribute("failure_reasons", reasons)
+        }
+        var scaled = [mi, status]
+        if let samples = matrix.samples {
+            let used = try file.createDataset("/samples", type: .int32, shape: [rows, columns], layout: statusLayout)
+            try used.write(samples.map(Double.init))
+            try used.setAttribute("long_name", "samples used (rows finite in both variables, --nan pairwise)")
+            scaled.append(used)
+        }
 
-        for dataset in [mi, status] {
+        for dataset in scaled {
             try dataset.attach(scale: varI, toDimension: 0)
             try dataset.attach(scale: varJ, toDimension: 1)
         }
@@ -159,11 +183,25 @@ public enum OutputWriter {
         let mi = try file.dataset("/mi")
         let values = try mi.readAll()
         let status = try file.dataset("/status").readBytes()
+        let samples = file.contains("/samples") ? try file.dataset("/samples").readAll().map { Int32($0) } : nil
         let same = values.count == matrix.values.count
             && zip(values, matrix.values).allSatisfy { $0.bitPattern == $1.bitPattern || ($0.isNaN && $1.isNaN) }
-            && status == matrix.status
+            && status == matrix.status && samples == matrix.samples
         guard same else {
             throw MIBatchError.cannotCreateOutput(path: path, reason: "verification after writing failed: the file does not hold what was written")
+        }
+    }
+
+    /// Removes `.NAME.PID.tmp` files of `final` left by runs killed while writing (their
+    /// process no longer exists); temporaries of live processes are left alone.
+    static func removeStaleTemporaries(of final: URL) {
+        let directory = final.deletingLastPathComponent()
+        let prefix = ".\(final.lastPathComponent)."
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory.path) else { return }
+        for name in names where name.hasPrefix(prefix) && name.hasSuffix(".tmp") {
+            let middle = name.dropFirst(prefix.count).dropLast(4)
+            guard let pid = Int32(middle), pid != ProcessInfo.processInfo.processIdentifier else { continue }
+            if kill(pid, 0) != 0 && errno == ESRCH { unlink(directory.appendingPathComponent(name).path) }
         }
     }
 

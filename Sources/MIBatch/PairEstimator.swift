@@ -3,7 +3,9 @@ import MIEstimators
 /// A variable after its one-time preparation, or why it could not be prepared.
 enum PreparedVariable: @unchecked Sendable {
     case ready(PreparedData)
-    case failed(String)
+    case failed(String, FailureReason)
+    /// `--nan pairwise`: prepared per pair on the samples finite in both variables.
+    case pairwise(PairwiseVariable)
 }
 
 /// Per-variable state of the configured estimator.
@@ -47,7 +49,7 @@ struct PairEstimator: Sendable {
             return .ready(.binned(binned.prepare(data)))
         case .ksg, .mine:
             let normalized: VariableData
-            do { normalized = try normalization.apply(to: data) } catch { return .failed("\(error)") }
+            do { normalized = try normalization.apply(to: data) } catch { return .failed("\(error)", FailureReason(error)) }
             switch kind {
             case let .ksg(ksg): return .ready(.ksg(ksg.prepare(normalized)))
             case let .mine(mine): return .ready(.mine(mine.prepare(normalized)))

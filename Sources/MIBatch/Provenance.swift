@@ -18,6 +18,8 @@ public struct Provenance: Sendable {
     public var end: Date
     /// The shard computed (1/1 for an unsharded run).
     public var shard: ShardSpec = .whole
+    /// Samples dropped by `--nan drop-rows` (recorded in the `nan` attribute).
+    public var droppedRows: Int = 0
     /// Environment captured at start (SLURM ids, host).
     public var environment: [String: String] = ProcessInfo.processInfo.environment
 
@@ -30,6 +32,17 @@ public struct Provenance: Sendable {
         self.inputDigest = digest
         self.start = start
         self.end = end
+    }
+
+    /// How non-finite values were handled, e.g. `drop-rows: 12 of 400 samples dropped`.
+    var nanDescription: String {
+        switch configuration.nan {
+        case .error: return "error: the input held no NaN or infinite values"
+        case .dropRows:
+            let total = datasets.first?.samples ?? 0
+            return "drop-rows: \(droppedRows) of \(total) samples dropped, \(total - droppedRows) used by every pair"
+        case .pairwise: return "pairwise: each pair uses the samples finite in both variables; counts in /samples"
+        }
     }
 
     /// The attributes to store on the root group, in a fixed order.
@@ -50,6 +63,7 @@ public struct Provenance: Sendable {
             ("jitter", configuration.jitter.map { "\($0) x each variable's global-linf spread, seed \(configuration.seed)" } ?? "none"),
             ("units", configuration.units.rawValue),
             ("compression", configuration.compression.description),
+            ("nan", nanDescription),
             ("input_file", Self.absolute(configuration.input)),
             ("input_dataset", datasets.map(\.path).joined(separator: ", ")),
             ("input_shape", datasets.map { $0.shape.map(String.init).joined(separator: "x") }.joined(separator: ", ")),

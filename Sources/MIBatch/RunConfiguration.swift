@@ -80,6 +80,11 @@ public struct RunConfiguration: Codable, Equatable, Sendable {
     public var checkpointInterval: Double = 60
     /// Filters of the output's `/mi` and `/status` (`--compression`); never changes values.
     public var compression: OutputCompression = .default
+    /// What to do with NaN/±Inf values (`--nan`); changes results, so part of ``resultKey``.
+    public var nan: NonFinitePolicy = .error
+    /// Read datasets whose values come from other files (external links, virtual datasets,
+    /// external storage); refused by default (`--allow-external`).
+    public var allowExternal: Bool = false
 
     /// Creates a configuration with the documented defaults.
     public init(input: String, dataset: String?, output: String) {
@@ -110,6 +115,7 @@ public struct RunConfiguration: Codable, Equatable, Sendable {
         key.shard = .whole
         key.checkpointInterval = 0
         key.compression = .default
+        key.allowExternal = false
         return key.json
     }
 

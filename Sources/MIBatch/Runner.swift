@@ -21,6 +21,11 @@ public struct MIMatrix: Sendable {
     public var values: [Double]
     /// Row-major `PairStatus` raw values.
     public var status: [UInt8]
+    /// Row-major samples used per pair (`--nan pairwise` only; written as `/samples`).
+    public var samples: [Int32]? = nil
+    /// Failed cells by reason label (`FailureReason.label`), for the `failure_reasons`
+    /// attribute of `/status`; a symmetric pair counts once.
+    public var failureReasons: [String: Int] = [:]
 
     /// Value at (i, j).
     public subscript(i: Int, j: Int) -> Double { values[i * columnNames.count + j] }
@@ -62,7 +67,15 @@ struct CellKernel: Sendable {
     let cells: [(row: Int, column: Int)]
     let values: SharedBuffer<Double>
     let status: SharedBuffer<UInt8>
+    /// Samples used per matrix cell (pairwise mode only).
+    let samples: SharedBuffer<Int32>?
+    /// `FailureReason` raw value per cell index (carried by checkpoints).
+    let reasonCodes: SharedBuffer<UInt8>
     let reasons: SharedBuffer<String?>
+    let policy: NonFinitePolicy
+    let minimumSamples: Int
+    let jitter: Double?
+    let seed: UInt64
 
     init(configuration: RunConfiguration, pairs: PairPlan, cells: [(row: Int, column: Int)]) {
         estimator = PairEstimator(configuration)
@@ -72,36 +85,88 @@ struct CellKernel: Sendable {
         let size = pairs.rows.count * pairs.columns.count
         values = SharedBuffer(repeating: .nan, count: size)
         status = SharedBuffer(repeating: PairStatus.notComputed.rawValue, count: size)
+        policy = configuration.nan
+        samples = policy == .pairwise ? SharedBuffer(repeating: 0, count: size) : nil
+        reasonCodes = SharedBuffer(repeating: FailureReason.none.rawValue, count: cells.count)
         reasons = SharedBuffer(repeating: nil, count: cells.count)
+        minimumSamples = configuration.minimumSamples
+        jitter = configuration.jitter
+        seed = configuration.seed
     }
 
     /// Estimates cell `index` from the prepared row and column variables.
     func run(_ index: Int, _ x: PreparedVariable?, _ y: PreparedVariable?) {
         let (r, c) = cells[index]
+        let variables = (pairs.rows[r], pairs.columns[c])
         var value = Double.nan
         var code = PairStatus.failed
-        if case let .ready(a)? = x, case let .ready(b)? = y {
-            do {
-                value = try estimator.estimate(a, b, variables: (pairs.rows[r], pairs.columns[c])) * scale
-                if value.isNaN { reasons[index] = "estimate is NaN" } else { code = .computed }
-            } catch {
-                reasons[index] = "\(error)"
-                value = .nan
+        var used = 0
+        var reason = FailureReason.none
+        func estimate(_ a: PreparedVariable?, _ b: PreparedVariable?) {
+            switch (a, b) {
+            case let (.ready(p)?, .ready(q)?):
+                do {
+                    value = try estimator.estimate(p, q, variables: variables) * scale
+                    if value.isNaN { reason = .estimateNaN; reasons[index] = "estimate is NaN" } else { code = .computed }
+                } catch {
+                    reason = FailureReason(error)
+                    reasons[index] = "\(error)"
+                    value = .nan
+                }
+            case let (.failed(text, why)?, _), let (_, .failed(text, why)?):
+                reason = why
+                if reasons[index] == nil, why == .tooFewSamples { reasons[index] = text }
+            default:
+                reason = .other
             }
         }
-        store(index, value: value, status: code.rawValue)
+        if case let .pairwise(p)? = x, case let .pairwise(q)? = y {
+            if p.finite == nil && q.finite == nil {
+                used = p.raw.count
+                estimate(p.whole, q.whole)
+            } else {
+                // Only the rows finite in both; normalization and jitter see only those.
+                let rows = (0..<p.raw.count).filter { (p.finite?[$0] ?? true) && (q.finite?[$0] ?? true) }
+                used = rows.count
+                if rows.count < minimumSamples {
+                    estimate(.failed("too few samples: \(rows.count) rows finite in both variables, at least \(minimumSamples) required",
+                                     .tooFewSamples), nil)
+                } else {
+                    estimate(prepare(p.raw.selecting(rows: rows), variable: variables.0),
+                             prepare(q.raw.selecting(rows: rows), variable: variables.1))
+                }
+            }
+        } else {
+            estimate(x, y)
+        }
+        store(index, value: value, status: code.rawValue, samples: used, reason: code == .failed ? reason : .none)
+    }
+
+    /// Jitter (when configured) and the estimator's preparation of one variable's samples.
+    func prepare(_ data: VariableData, variable: Int) -> PreparedVariable {
+        var values = data
+        if let jitter, jitter > 0 { values = values.jittered(scale: jitter, seed: seed, variableIndex: UInt64(variable)) }
+        return estimator.prepare(values)
     }
 
     /// Stores a value (also used when resuming from a checkpoint).
-    func store(_ index: Int, value: Double, status code: UInt8) {
+    func store(_ index: Int, value: Double, status code: UInt8, samples used: Int = 0, reason: FailureReason = .none) {
         let (r, c) = cells[index]
         let width = pairs.columns.count
         values[r * width + c] = value
         status[r * width + c] = code
+        samples?[r * width + c] = Int32(clamping: used)
+        reasonCodes[index] = reason.rawValue
         if pairs.isSymmetric {
             values[c * width + r] = value
             status[c * width + r] = code
+            samples?[c * width + r] = Int32(clamping: used)
         }
+    }
+
+    /// Samples used by cell `index` (0 unless `--nan pairwise`).
+    func samplesUsed(_ index: Int) -> Int {
+        Int(samples?[cells[index].row * pairs.columns.count + cells[index].column] ?? 0)
     }
 
     /// Counts and describes the failed cells among `indices` (one warning per distinct reason).
@@ -113,15 +178,29 @@ struct CellKernel: Sendable {
         for index in indices where status[cells[index].row * width + cells[index].column] == PairStatus.failed.rawValue {
             count += 1
             guard let reason = reasons[index], reported.insert(reason).inserted else { continue }
+            if reported.count > 20 { continue }
             warnings.append("pair ('\(names(pairs.rows[cells[index].row]))', '\(names(pairs.columns[cells[index].column]))'): \(reason)")
         }
         return (count, warnings)
     }
 
-    /// The matrix with the given axis names.
-    func matrix(names: [String]) -> MIMatrix {
+    /// Failed cells among `indices` counted by reason label.
+    func reasonCounts(among indices: [Int]) -> [String: Int] {
+        var counts: [String: Int] = [:]
+        let width = pairs.columns.count
+        for index in indices where status[cells[index].row * width + cells[index].column] == PairStatus.failed.rawValue {
+            let reason = FailureReason(rawValue: reasonCodes[index]) ?? .other
+            counts[(reason == .none ? .other : reason).label, default: 0] += 1
+        }
+        return counts
+    }
+
+    /// The matrix with the given axis names; failure reasons counted over `indices`
+    /// (default: every cell).
+    func matrix(names: [String], reasonsAmong indices: [Int]? = nil) -> MIMatrix {
         MIMatrix(rowNames: pairs.rows.map { names[$0] }, columnNames: pairs.columns.map { names[$0] },
-                 values: values.array, status: status.array)
+                 values: values.array, status: status.array, samples: samples?.array,
+                 failureReasons: reasonCounts(among: indices ?? Array(cells.indices)))
     }
 }
 
@@ -140,12 +219,17 @@ public enum Runner {
     /// Computes every cell of `plan` over `variables`; bit-identical for any `threads`.
     ///
     /// - Complexity: one preparation per variable in the plan plus one estimate per cell.
-    public static func compute(_ variables: [InputVariable], plan: PairPlan, configuration: RunConfiguration) -> RunResult {
+    ///
+    /// `--nan drop-rows` drops the samples non-finite in any of `variables`; with `error`
+    /// (which the file-reading engine enforces) non-finite values fail their pairs.
+    public static func compute(_ input: [InputVariable], plan: PairPlan, configuration: RunConfiguration) -> RunResult {
+        let variables = configuration.nan == .dropRows ? droppingNonFiniteRows(input) : input
+        _ = Digamma.table(upTo: variables.map(\.data.count).max() ?? 0)   // see Engine.run
         let cells = plan.cells
         let kernel = CellKernel(configuration: configuration, pairs: plan, cells: cells)
         let used = Set(plan.rows + plan.columns).sorted()
         let prepared = Preparation.prepare(used, data: { variables[$0].data }, count: variables.count,
-                                           estimator: kernel.estimator, configuration: configuration)
+                                           kernel: kernel, configuration: configuration)
         var warnings = Preparation.warnings(used, prepared: prepared) { variables[$0].name }
         WorkerPool.run(threads: configuration.threads, count: cells.count) { index in
             kernel.run(index, prepared[plan.rows[cells[index].row]], prepared[plan.columns[cells[index].column]])
@@ -157,19 +241,36 @@ public enum Runner {
     }
 }
 
+extension Runner {
+    /// The variables without the samples that are non-finite in any of them.
+    static func droppingNonFiniteRows(_ variables: [InputVariable]) -> [InputVariable] {
+        guard let count = variables.first?.data.count else { return variables }
+        let masks = variables.compactMap { PairwiseVariable.finiteMask($0.data) }
+        guard !masks.isEmpty else { return variables }
+        let kept = (0..<count).filter { i in masks.allSatisfy { $0[i] } }
+        return variables.map { InputVariable(name: $0.name, data: $0.data.selecting(rows: kept)) }
+    }
+}
+
 /// Per-variable preparation: jitter, normalization, estimator structures.
 enum Preparation {
     /// Prepares the variables at `indices` in parallel; other slots stay `nil`.
+    ///
+    /// With `--nan pairwise`, a variable holding non-finite samples is kept raw (prepared per
+    /// pair later); other variables are prepared whole and keep their raw values too.
     static func prepare(_ indices: [Int], data: @escaping @Sendable (Int) -> VariableData, count: Int,
-                        estimator: PairEstimator, configuration: RunConfiguration) -> [PreparedVariable?] {
+                        kernel: CellKernel, configuration: RunConfiguration) -> [PreparedVariable?] {
         let slots = SharedBuffer<PreparedVariable?>(repeating: nil, count: count)
         WorkerPool.run(threads: configuration.threads, count: indices.count) { position in
             let index = indices[position]
-            var values = data(index)
-            if let jitter = configuration.jitter, jitter > 0 {
-                values = values.jittered(scale: jitter, seed: configuration.seed, variableIndex: UInt64(index))
+            let values = data(index)
+            if configuration.nan == .pairwise {
+                let mask = PairwiseVariable.finiteMask(values)
+                let whole = mask == nil ? kernel.prepare(values, variable: index) : nil
+                slots[index] = .pairwise(PairwiseVariable(raw: values, finite: mask, whole: whole))
+            } else {
+                slots[index] = kernel.prepare(values, variable: index)
             }
-            slots[index] = estimator.prepare(values)
         }
         return slots.array
     }
@@ -177,7 +278,15 @@ enum Preparation {
     /// One warning per variable that could not be prepared.
     static func warnings(_ indices: [Int], prepared: [PreparedVariable?], name: (Int) -> String) -> [String] {
         indices.compactMap { index in
-            guard case let .failed(reason)? = prepared[index] else { return nil }
+            let failure: String
+            switch prepared[index] {
+            case let .failed(reason, _)?: failure = reason
+            case let .pairwise(variable)?:
+                guard case let .failed(reason, _)? = variable.whole else { return nil }
+                failure = reason
+            default: return nil
+            }
+            let reason = failure
             return "variable '\(name(index))': \(reason); its pairs are NaN with status 2"
         }
     }

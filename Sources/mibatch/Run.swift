@@ -13,6 +13,7 @@ extension OutputCompression: ExpressibleByArgument {
     /// `none` or `0`…`9`.
     public var defaultValueDescription: String { self == .none ? "none" : description.filter(\.isNumber) }
 }
+extension NonFinitePolicy: ExpressibleByArgument {}
 
 /// `mibatch run`: compute one MI matrix.
 struct Run: ParsableCommand {
@@ -24,6 +25,9 @@ struct Run: ParsableCommand {
     @OptionGroup var options: RunOptions
 
     func run() throws {
+        // A file-size limit (ulimit -f) must fail the write with EFBIG, reported like a full
+        // disk, instead of killing the process before it can remove its temporary file.
+        signal(SIGXFSZ, SIG_IGN)
         if let shards = options.shards {
             guard let id = ProcessInfo.processInfo.environment["SLURM_ARRAY_TASK_ID"].flatMap(Int.init) else {
                 throw ValidationError("--shards N takes the shard from SLURM_ARRAY_TASK_ID, which is not set; use --shard I/N outside a SLURM array")
@@ -163,21 +167,30 @@ struct RunOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Deflate level 0-9 of /mi and /status (after byte shuffle), or none; both are always chunked in square tiles of at most 1 MiB.", valueName: "LEVEL|none"))
     var compression: OutputCompression = .default
 
+    @Option(help: ArgumentHelp("NaN/Inf values: error (refuse, naming the first column, variable and row), drop-rows (drop every sample with a non-finite value in any variable) or pairwise (each pair uses the samples finite in both; counts in /samples).", valueName: "POLICY"))
+    var nan: NonFinitePolicy = .error
+
+    @Flag(name: .customLong("allow-external"), help: "Read datasets reached through external links, virtual datasets and external storage (refused by default: a missing source file reads as fill values).")
+    var allowExternal = false
+
     @Option(name: .customLong("checkpoint-interval"), help: ArgumentHelp("Seconds between checkpoints of finished pairs (OUTPUT.ckpt); SIGTERM/SIGINT also checkpoint.", valueName: "SECONDS"))
     var checkpointInterval: Double = 60
 
     func validate() throws {
-        guard k >= 1 else { throw ValidationError("--k must be at least 1 (got \(k))") }
-        guard threads >= 1 else { throw ValidationError("--threads must be at least 1 (got \(threads))") }
-        if let memory { guard MemorySize.parse(memory) != nil else { throw ValidationError("--memory: '\(memory)' is not a size (examples: 512M, 8G)") } }
+        guard k >= 1 else { throw ValidationError("--k must be at least 1 (got \(k)); KSG counts k nearest neighbours, 3 is usual") }
+        guard threads >= 1 else { throw ValidationError("--threads must be at least 1 (got \(threads)); omit it to use every core") }
+        if let memory {
+            guard let bytes = MemorySize.parse(memory) else { throw ValidationError("--memory: '\(memory)' is not a size (examples: 512M, 8G)") }
+            guard bytes >= 1 << 20 else { throw ValidationError("--memory \(memory) is too small: the minimum is 1M (examples: 512M, 8G)") }
+        }
         if let shards {
             guard shards >= 1 else { throw ValidationError("--shards must be at least 1") }
             guard shard == nil else { throw ValidationError("give --shard I/N or --shards N, not both") }
         }
-        if let shard { guard ShardSpec.parse(shard) != nil else { throw ValidationError("--shard: '\(shard)' is not I/N with 1 ≤ I ≤ N (for example 3/16)") } }
+        if let shard { guard ShardSpec.parse(shard) != nil else { throw ValidationError("--shard: '\(shard)' is not I/N with 1 ≤ I ≤ N (shards are numbered from 1; for example 3/16)") } }
         guard checkpointInterval > 0 else { throw ValidationError("--checkpoint-interval must be positive") }
         guard progressInterval > 0 else { throw ValidationError("--progress-interval must be positive") }
-        guard bins >= 2 else { throw ValidationError("--bins must be at least 2 (got \(bins))") }
+        guard bins >= 2 else { throw ValidationError("--bins must be at least 2 (got \(bins)); one bin carries no information") }
         if let jitter { guard jitter >= 0, jitter.isFinite else { throw ValidationError("--jitter must be a finite number ≥ 0") } }
         if wholeDatasets.isEmpty {
             guard dataset != nil else { throw ValidationError("Give --dataset PATH (columns as variables) or --var PATH (whole datasets).") }
@@ -233,6 +246,8 @@ struct RunOptions: ParsableArguments {
         configuration.quiet = quiet
         configuration.checkpointInterval = checkpointInterval
         configuration.compression = compression
+        configuration.nan = nan
+        configuration.allowExternal = allowExternal
         let environment = ProcessInfo.processInfo.environment
         configuration.shard = shard.flatMap(ShardSpec.parse)
             ?? shards.flatMap { ShardSpec.fromSLURM(environment, count: $0) }

@@ -99,3 +99,42 @@ func writeCorrelatedPairs(to path: String, samples: Int, rhos: [Double], seed: U
     try file.createDataset("/data", type: type, shape: [samples, columns]).write(values)
     return values
 }
+
+/// Runs `mibatch` on bad input and checks the contract of design.md §7: the documented exit
+/// `status`, exactly one line on stderr containing every text in `mentions`, no file under
+/// the output name, and no temporary file (`.NAME.PID.tmp`) or, unless `checkpointAllowed`,
+/// checkpoint left in its directory.
+@discardableResult
+func expectRefused(_ arguments: [String], output: String, status: Int32, mentions: [String],
+                   environment: [String: String] = [:], checkpointAllowed: Bool = false,
+                   sourceLocation: SourceLocation = #_sourceLocation) throws -> ProcessResult {
+    let result = try runMibatch(arguments, environment: environment)
+    #expect(result.status == status, "stderr: \(result.stderr)", sourceLocation: sourceLocation)
+    let lines = result.stderr.split(separator: "\n")
+    #expect(lines.count == 1, "expected one line, got: \(result.stderr)", sourceLocation: sourceLocation)
+    for text in mentions {
+        #expect(result.stderr.contains(text), "'\(text)' not in: \(result.stderr)", sourceLocation: sourceLocation)
+    }
+    #expect(!FileManager.default.fileExists(atPath: output), "no output may be written", sourceLocation: sourceLocation)
+    let name = URL(fileURLWithPath: output).lastPathComponent
+    let directory = URL(fileURLWithPath: output).deletingLastPathComponent().path
+    let leftovers = (try? FileManager.default.contentsOfDirectory(atPath: directory))?.filter {
+        $0.hasSuffix(".tmp") || (!checkpointAllowed && $0 == name + ".ckpt")
+    } ?? []
+    #expect(leftovers.isEmpty, "left behind: \(leftovers)", sourceLocation: sourceLocation)
+    return result
+}
+
+/// Runs a Python script with h5py/numpy (installed by `.ci/setup`); `arguments` are sys.argv[1...].
+@discardableResult
+func runPython(_ script: String, _ arguments: [String] = [],
+               sourceLocation: SourceLocation = #_sourceLocation) throws -> ProcessResult {
+    let result = try runProcess("/usr/bin/env", ["python3", "-c", script] + arguments)
+    #expect(result.status == 0, "python3 with h5py failed (run .ci/setup): \(result.stderr)", sourceLocation: sourceLocation)
+    return result
+}
+
+/// The `/mi` values of an output as bit patterns (NaN payloads compared exactly).
+func miBits(_ path: String) throws -> [UInt64] {
+    try File.open(path).dataset("/mi").readAll().map(\.bitPattern)
+}
