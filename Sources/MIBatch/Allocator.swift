@@ -2,23 +2,26 @@
 import Glibc
 #endif
 
-/// Process-wide allocator policy for runs that hold large arrays.
+/// Returning freed memory to the system during a run.
 ///
-/// A run frees the raw input of each variable as the variable is prepared, and the
-/// preparation happens on worker threads. With glibc's default policy, freed blocks of a
-/// few hundred KiB (one variable's samples) stay in the arena of the thread that
-/// allocated them once the dynamic mmap threshold has grown, so resident memory would be
-/// raw plus prepared input instead of prepared input alone. A fixed threshold serves every
-/// allocation of 128 KiB or more with its own mapping, returned to the system on free.
+/// A run that holds its input frees each variable's raw values as the variable is
+/// prepared, and the preparation happens on worker threads. With glibc, the freed blocks
+/// (one variable's samples: tens to hundreds of KiB) stay inside the arena of the thread
+/// that allocated them, where the workers' allocations never reuse them, so resident memory
+/// would be raw plus prepared input instead of prepared input alone. `malloc_trim(0)`
+/// hands the free pages of every arena back. (A fixed low mmap threshold would do it too,
+/// but would also map and unmap each pair's scratch buffers: one system call and a round
+/// of page faults per pair.)
 enum Allocator {
-    /// Applies the policy (idempotent; a no-op where glibc is not the allocator).
-    static func returnLargeBlocksToTheSystem() {
+    /// Returns free heap pages to the system (a no-op where glibc is not the allocator).
+    ///
+    /// - Complexity: proportional to the heap; call it rarely (once per prepared block).
+    static func returnFreePages() {
         #if canImport(Glibc)
-        // mallopt is declared in <malloc.h>, which the Glibc module does not import.
-        typealias MallOpt = @convention(c) (Int32, Int32) -> Int32
-        let mmapThreshold: Int32 = -3  // M_MMAP_THRESHOLD
-        if let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "mallopt") {
-            _ = unsafeBitCast(symbol, to: MallOpt.self)(mmapThreshold, 128 << 10)
+        // malloc_trim is declared in <malloc.h>, which the Glibc module does not import.
+        typealias MallocTrim = @convention(c) (Int) -> Int32
+        if let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "malloc_trim") {
+            _ = unsafeBitCast(symbol, to: MallocTrim.self)(0)
         }
         #endif
     }

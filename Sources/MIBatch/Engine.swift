@@ -139,9 +139,9 @@ public final class Engine: @unchecked Sendable {
         var lastUse: [Int: Int] = [:]                        // block → tile position of last use
         var prefetch: (block: Int, result: Future<[Int: VariableData]>)? = nil
 
-        func prepared(block: Int) throws(MIBatchError) -> [Int: PreparedVariable?] {
-            if let hit = cache[block] { return hit }
-            let members = plan.blocks[block]
+        /// The raw values of a block's variables: taken out of the held input (so they are
+        /// freed once prepared), from the read-ahead, or read now.
+        func rawValues(_ block: Int, _ members: [Int]) throws(MIBatchError) -> [Int: VariableData] {
             var raw: [Int: VariableData]
             if members.allSatisfy({ retained[$0] != nil }) {
                 raw = Dictionary(uniqueKeysWithValues: members.map { ($0, retained.removeValue(forKey: $0)!) })
@@ -152,9 +152,20 @@ public final class Engine: @unchecked Sendable {
                 raw = try onIO { () throws(MIBatchError) in try reader.load(members) }
             }
             if let keptRows { raw = raw.mapValues { $0.selecting(rows: keptRows) } }
-            let frozen = raw
-            let slots = Preparation.prepare(members, data: { frozen[$0]! }, count: catalog.variables.count,
-                                            kernel: kernel, configuration: configuration)
+            return raw
+        }
+
+        func prepared(block: Int) throws(MIBatchError) -> [Int: PreparedVariable?] {
+            if let hit = cache[block] { return hit }
+            let members = plan.blocks[block]
+            let fromHeldInput = members.allSatisfy { retained[$0] != nil }
+            let slots = try { () throws(MIBatchError) -> [PreparedVariable?] in
+                let raw = try rawValues(block, members)
+                return Preparation.prepare(members, data: { raw[$0]! }, count: catalog.variables.count,
+                                           kernel: kernel, configuration: configuration)
+            }()
+            // The raw values are gone now; hand their pages back (see `Allocator`).
+            if fromHeldInput { Allocator.returnFreePages() }
             let fresh = members.filter { warned.insert($0).inserted }
             warnings += Preparation.warnings(fresh, prepared: slots) { names[$0] }
             let entry = Dictionary(uniqueKeysWithValues: members.map { ($0, slots[$0]) })

@@ -42,7 +42,6 @@ public enum Job {
     ///   output name when it throws.
     public static func run(_ configuration: RunConfiguration, commandLine: [String],
                            log: (String) -> Void) throws(MIBatchError) -> JobSummary {
-        Allocator.returnLargeBlocksToTheSystem()
         let clock = ContinuousClock()
         let started = clock.now
         let start = Date()
