@@ -42,6 +42,25 @@ import Testing
         #expect(try File.open(fine).dataset("/status").attribute("failure_reasons") == nil)
     }
 
+    /// An estimate that comes out NaN (MINE trained with an absurd learning rate diverges)
+    /// marks its pair failed with the reason recorded; the run completes with status 3.
+    @Test func nanEstimatesAreFailedPairsWithTheirReason() throws {
+        let dir = makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let input = dir.appendingPathComponent("in.h5").path
+        try writeCorrelatedPairs(to: input, samples: 300, rhos: [0.8, 0.4], seed: 5)
+        let output = dir.appendingPathComponent("out.h5").path
+        let result = try runMibatch(["run", input, "--dataset", "/data", "--variables", "A=0:1,B=1:2,C=2:3", "-o", output,
+                                     "--estimator", "mine", "--mine-lr", "1e30", "--mine-steps", "200", "--quiet"])
+        #expect(result.status == 3, "\(result.stderr)")
+        #expect(result.stderr.contains("estimate is NaN"), "\(result.stderr)")
+        let file = try File.open(output)
+        let status = try file.dataset("/status").readBytes()
+        #expect(status == [0, 2, 2, 2, 0, 2, 2, 2, 0])
+        #expect(try file.dataset("/mi").readAll().allSatisfy(\.isNaN))
+        #expect(try file.dataset("/status").attribute("failure_reasons") == .string("{\"estimate is NaN\": 3}"))
+    }
+
     @Test func badVariableDefinitions() throws {
         let dir = makeTemporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
