@@ -1,0 +1,16 @@
+// swift-tools-version:6.0
+// Kernel benchmarks without I/O: the estimators (symlinked from the main package) and two
+// small drivers. Not part of the test suite; see ../RESULTS.md.
+//   swift build -c release && .build/release/ksg-bench 5000 40 [2|1|joint]   # CPU ms per pair
+//   valgrind --tool=callgrind --branch-sim=yes .build/release/ksg-bench 5000 20 2
+//   .build/release/mine-bench [steps]
+import PackageDescription
+let package = Package(
+    name: "kernel-bench",
+    targets: [
+        .target(name: "CMIKernels"),
+        .target(name: "MIEstimators", dependencies: ["CMIKernels"]),
+        .executableTarget(name: "ksg-bench", dependencies: ["MIEstimators"]),
+        .executableTarget(name: "mine-bench", dependencies: ["MIEstimators"]),
+    ]
+)
