@@ -152,8 +152,15 @@ public struct InputCatalog: Sendable {
         var source: String
         if let namesPath = configuration.names {
             source = "dataset '\(namesPath)'"
+            // The same rule as for the data: nothing is read from other files unless allowed.
+            if !configuration.allowExternal, let external = file.externalLink(on: namesPath) {
+                throw .externalData(file: file.path, dataset: namesPath, detail: external.description)
+            }
             do {
                 let namesDataset = try file.dataset(namesPath)
+                if !configuration.allowExternal, let external = namesDataset.externalData {
+                    throw MIBatchError.externalData(file: file.path, dataset: namesPath, detail: external.description)
+                }
                 guard namesDataset.shape.count == 1 else {
                     throw MIBatchError.badNames(file: path, source: source, reason: "expected a 1-D dataset, found shape \(MIBatchError.format(namesDataset.shape))")
                 }

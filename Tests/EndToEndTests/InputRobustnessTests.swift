@@ -210,6 +210,11 @@ import Testing
                 layout = h5py.VirtualLayout(shape=(200, 4), dtype="f8")
                 layout[:] = h5py.VirtualSource("in.h5", "data", shape=(200, 4))
                 f.create_virtual_dataset("vds", layout)
+                with h5py.File(sys.argv[1].replace("linked.h5", "in.h5"), "r") as source:
+                    f["local"] = source["data"][...]
+                with h5py.File(sys.argv[1].replace("linked.h5", "names.h5"), "w") as names:
+                    names["names"] = [b"a", b"b", b"c", b"d"]
+                f["names"] = h5py.ExternalLink("names.h5", "/names")
             """
         try runPython(script, [linked])
         let output = dir.appendingPathComponent("out.h5").path
@@ -219,6 +224,12 @@ import Testing
                           mentions: [linked, "'/grp' is an external link", "--allow-external"])
         try expectRefused(["run", linked, "--dataset", "/vds", "-o", output], output: output, status: 65,
                           mentions: [linked, "/vds", "virtual dataset", "in.h5", "--allow-external"])
+        // The names dataset follows the same rule as the data.
+        try expectRefused(["run", linked, "--dataset", "/local", "--names", "/names", "-o", output], output: output, status: 65,
+                          mentions: [linked, "/names", "external link to names.h5:/names", "--allow-external"])
+        let named = try runMibatch(["run", linked, "--dataset", "/local", "--names", "/names", "-o", output,
+                                    "--allow-external", "--quiet", "--force"])
+        #expect(named.status == 0, "\(named.stderr)")
         let direct = dir.appendingPathComponent("direct.h5").path
         #expect(try runMibatch(["run", input, "--dataset", "/data", "-o", direct, "--quiet"]).status == 0)
         // Run from the files' directory: HDF5 resolves the relative names there.
