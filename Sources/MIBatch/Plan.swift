@@ -54,6 +54,7 @@ public struct ExecutionPlan: Sendable {
                             budget: Int) throws(MIBatchError) -> ExecutionPlan {
         let used = Set(pairs.rows + pairs.columns).sorted()
         let model = MemoryModel(samples: catalog.samples, threads: configuration.threads, estimator: configuration.estimator,
+                                keepsRaw: configuration.nan == .pairwise,
                                 bandBytes: max(1 << 20, min(8 << 20, budget / 16)))
         let matrixBytes = pairs.rows.count * pairs.columns.count * 9
         let fixed = model.baseline + matrixBytes + model.scratch
@@ -173,6 +174,8 @@ struct MemoryModel {
     var samples: Int
     var threads: Int
     var estimator: EstimatorKind
+    /// `--nan pairwise` keeps each variable's raw values next to the prepared ones.
+    var keepsRaw: Bool
     /// Bytes per read call (the band and HDF5's conversion buffer are both this size).
     var bandBytes: Int
 
@@ -183,10 +186,11 @@ struct MemoryModel {
 
     /// Raw values, normalized copy and search structures of one variable.
     func variableBytes(dimension d: Int) -> Int {
+        let raw = keepsRaw ? samples * 8 * d : 0
         switch estimator {
-        case .ksg: return samples * (24 * d + 16)
-        case .binned: return samples * (8 * d + 8)
-        case .mine: return samples * (20 * d + 8)
+        case .ksg: return samples * (24 * d + 16) + raw
+        case .binned: return samples * (8 * d + 8) + raw
+        case .mine: return samples * (20 * d + 8) + raw
         }
     }
 }
