@@ -12,71 +12,31 @@ func _lessMask(_ a: Double, _ r: Double) -> Int {
     Int(bitPattern: UInt((a - r).bitPattern)) >> 63
 }
 
-/// Marginal neighbour counts (self excluded) of one sample in two sorted 1-D columns.
-///
-/// Counts positions p with `|xs[p] − x| < rx` (strict) or `≤ rx`, where the difference
-/// is the same floating-point subtraction a brute-force loop performs, and likewise in
-/// `ys`. Over the whole sorted array, fl(xs[p] − x) is non-decreasing in p (rounding is
-/// monotone), so the inside set is an interval [lo, hi) found by two binary searches;
-/// all four searches run interleaved with a fixed step count and no branches. Equals
-/// the brute-force counts exactly.
-@inline(__always)
-func _sortedCounts(
-    _ xs: UnsafePointer<Double>, _ ys: UnsafePointer<Double>, n: Int,
-    x: Double, y: Double, rx: Double, ry: Double, strict: Bool
-) -> (Int, Int) {
-    var xh = 0, xl = 0, yh = 0, yl = 0
-    var len = n
-    if strict {
-        // hi: first p with ¬(xs[p] − x < r);  lo: first p with (x − xs[p] < r).
-        while len > 1 {
-            let half = len >> 1
-            xh &+= half & _lessMask(xs[xh + half] - x, rx)
-            xl &+= half & ~_lessMask(x - xs[xl + half], rx)
-            yh &+= half & _lessMask(ys[yh + half] - y, ry)
-            yl &+= half & ~_lessMask(y - ys[yl + half], ry)
-            len -= half
-        }
-        xh &+= 1 & _lessMask(xs[xh] - x, rx)
-        xl &+= 1 & ~_lessMask(x - xs[xl], rx)
-        yh &+= 1 & _lessMask(ys[yh] - y, ry)
-        yl &+= 1 & ~_lessMask(y - ys[yl], ry)
-        // A zero radius contains nothing (not even the sample itself).
-        return (rx > 0 ? xh - xl - 1 : 0, ry > 0 ? yh - yl - 1 : 0)
-    } else {
-        // a ≤ r  ⇔  ¬(r < a)
-        while len > 1 {
-            let half = len >> 1
-            xh &+= half & ~_lessMask(rx, xs[xh + half] - x)
-            xl &+= half & _lessMask(rx, x - xs[xl + half])
-            yh &+= half & ~_lessMask(ry, ys[yh + half] - y)
-            yl &+= half & _lessMask(ry, y - ys[yl + half])
-            len -= half
-        }
-        xh &+= 1 & ~_lessMask(rx, xs[xh] - x)
-        xl &+= 1 & _lessMask(rx, x - xs[xl])
-        yh &+= 1 & ~_lessMask(ry, ys[yh] - y)
-        yl &+= 1 & _lessMask(ry, y - ys[yl])
-        return (xh - xl - 1, yh - yl - 1)
-    }
-}
-
-/// Single-column form of ``_sortedCounts`` (self excluded).
+/// Marginal neighbour count (self excluded) of one sample in a sorted 1-D column whose
+/// position in it is unknown: ``_windowCounts`` over the whole column.
 @inline(__always)
 func _sortedCount(_ xs: UnsafePointer<Double>, n: Int, x: Double, radius: Double, strict: Bool) -> Int {
-    _sortedCounts(xs, xs, n: n, x: x, y: x, rx: radius, ry: radius, strict: strict).0
+    _windowCounts(xs, xLo: 0, xSelf: 0, xHi: n, x: x, rx: radius,
+                  xs, yLo: 0, ySelf: 0, yHi: n, y: x, ry: radius, n: n, strict: strict).0
 }
 
 /// Marginal neighbour counts (self excluded) of one sample, searching only a window of
 /// each sorted column that is known to contain every neighbour.
 ///
+/// Counts positions p with `|xs[p] − x| < rx` (strict) or `≤ rx`, where the difference
+/// is the same floating-point subtraction a brute-force loop performs, and likewise in
+/// `ys`. Over the sorted array, fl(xs[p] − x) is non-decreasing in p (rounding is
+/// monotone), so the inside set is an interval [lo, hi) found by two binary searches per
+/// column, all four interleaved, each step a load, subtractions and integer masking (no
+/// branches). Equals the brute-force counts exactly.
+///
 /// Every position below `xLo` and at or above `xHi` must be outside the radius (the
-/// caller proves it from the grid box; pass 0 and n otherwise), and `xs[xSelf] == x`.
-/// The upper end lies in [xSelf, xHi) and the lower end in [xLo, xSelf], so each search
-/// covers about half the window: both run over L = the longer half, from a start that is
-/// moved back (never forward) when it would run past n — positions before a search's
-/// start still satisfy its predicate, so the result is unchanged. The same comparisons as
-/// ``_sortedCounts(_:_:n:x:y:rx:ry:strict:)``, interleaved, ⌈log2 L⌉ steps.
+/// caller proves it from the grid box; pass 0 and n otherwise). `xSelf` is the sample's
+/// position (`xs[xSelf] == x`), or `xLo` when unknown. The upper end lies in [xSelf, xHi)
+/// and the lower end in [xLo, xSelf], so each search covers about half the window: both
+/// run over L = the longer half, from a start that is moved back (never forward) when it
+/// would run past n — positions before a search's start still satisfy its predicate, so
+/// the result is unchanged. ⌈log2 L⌉ steps.
 @inline(__always)
 func _windowCounts(
     _ xs: UnsafePointer<Double>, xLo: Int, xSelf: Int, xHi: Int, x: Double, rx: Double,
