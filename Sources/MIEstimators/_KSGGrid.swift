@@ -38,11 +38,47 @@ func _distanceBits(_ a: Double, _ b: Double) -> UInt64 {
     (a - b).bitPattern & 0x7FFF_FFFF_FFFF_FFFF
 }
 
-/// The neighbour-list length k + 1 as a type, so the default k = 3 gets a kernel whose
-/// sorted-list insertion is fully unrolled (the list length is a compile-time constant).
-protocol _KSGListLength { static func length(k: Int) -> Int }
-enum _ListLength4: _KSGListLength { @inline(__always) static func length(k: Int) -> Int { 4 } }
-enum _ListLengthAny: _KSGListLength { @inline(__always) static func length(k: Int) -> Int { k + 1 } }
+/// The k + 1 smallest joint distances seen so far (bit patterns, ascending; +∞ when unset),
+/// the sample's own 0 included. Inserting a distance not below the largest leaves the list
+/// unchanged, so the search inserts every candidate without a branch.
+protocol _KSGList {
+    init(k: Int, storage: UnsafeMutablePointer<UInt64>)
+    /// Empties the list (every slot +∞).
+    mutating func reset()
+    /// Inserts `d`, dropping the largest: a'[s] = min(a[s], max(a[s−1], d)).
+    mutating func insert(_ d: UInt64)
+    /// The largest kept distance: the k-th nearest other sample's once k + 1 are in.
+    var last: UInt64 { get }
+}
+
+/// k = 3 (the default): four values the compiler keeps in registers; each insertion is
+/// seven integer minima/maxima (conditional moves).
+struct _List4: _KSGList {
+    var a0: UInt64 = .max, a1: UInt64 = .max, a2: UInt64 = .max, a3: UInt64 = .max
+    @inline(__always) init(k: Int, storage: UnsafeMutablePointer<UInt64>) {}
+    @inline(__always) mutating func reset() {
+        let inf = Double.infinity.bitPattern
+        a0 = inf; a1 = inf; a2 = inf; a3 = inf
+    }
+    @inline(__always) mutating func insert(_ d: UInt64) {
+        let u3 = a2 < d ? d : a2, u2 = a1 < d ? d : a1, u1 = a0 < d ? d : a0
+        a3 = u3 < a3 ? u3 : a3
+        a2 = u2 < a2 ? u2 : a2
+        a1 = u1 < a1 ? u1 : a1
+        a0 = d < a0 ? d : a0
+    }
+    @inline(__always) var last: UInt64 { a3 }
+}
+
+/// Any k: the list in caller-provided scratch of k + 1 slots.
+struct _ListAny: _KSGList {
+    let a: UnsafeMutablePointer<UInt64>
+    let m: Int
+    @inline(__always) init(k: Int, storage: UnsafeMutablePointer<UInt64>) { a = storage; m = k + 1 }
+    @inline(__always) mutating func reset() { a.update(repeating: Double.infinity.bitPattern, count: m) }
+    @inline(__always) mutating func insert(_ d: UInt64) { if d < a[m &- 1] { _insertSorted(a, m, d) } }
+    @inline(__always) var last: UInt64 { a[m &- 1] }
+}
 
 /// Fills `hist[m]` with how many marginal terms have digamma argument m (see `KSG`).
 ///
@@ -55,17 +91,17 @@ func _ksgScalarHistogram(
     hist: UnsafeMutablePointer<Int32>
 ) {
     if k == 3 {
-        _gridHistogram(_ListLength4.self, n: n, k: k, algorithm: algorithm,
+        _gridHistogram(_List4.self, n: n, k: k, algorithm: algorithm,
                        xs: xs, xr: xr, ys: ys, yr: yr, hist: hist)
     } else {
-        _gridHistogram(_ListLengthAny.self, n: n, k: k, algorithm: algorithm,
+        _gridHistogram(_ListAny.self, n: n, k: k, algorithm: algorithm,
                        xs: xs, xr: xr, ys: ys, yr: yr, hist: hist)
     }
 }
 
 @inline(__always)
-private func _gridHistogram<Length: _KSGListLength>(
-    _: Length.Type, n: Int, k: Int, algorithm: KSGAlgorithm,
+private func _gridHistogram<List: _KSGList>(
+    _: List.Type, n: Int, k: Int, algorithm: KSGAlgorithm,
     xs: UnsafePointer<Double>, xr: UnsafePointer<Int32>,
     ys: UnsafePointer<Double>, yr: UnsafePointer<Int32>,
     hist: UnsafeMutablePointer<Int32>
@@ -138,37 +174,34 @@ private func _gridHistogram<Length: _KSGListLength>(
     }
     colHi[-1] = -.infinity; rowHi[-1] = -.infinity
     colLo[g] = .infinity; rowLo[g] = .infinity
-    let m = Length.length(k: k)  // = k + 1
-    let kth = m &- 1
     let strictStop = algorithm == .ksg2  // KSG-2 needs every point with d ≤ ε, not just ε
-    let inf = Double.infinity
+    var nearest = List(k: k, storage: list)
 
     for p in 0..<n {
         let x = gx[p], y = gy[p]
         let xRank = Int(gxr[p]), yRank = Int(gyr[p])
         let c = Int(band[xRank]), r = Int(band[yRank])
-        for s in 0..<m { list[s] = inf.bitPattern }
+        nearest.reset()
         var seen = 0
         @inline(__always) func scan(_ gx: UnsafeMutablePointer<Double>, _ gy: UnsafeMutablePointer<Double>, _ lo: Int32, _ hi: Int32) {
+            // Every candidate is inserted (a no-op when it is not nearer than the k-th), so
+            // the loop has no data-dependent branch.
             if ksg2 {
-                // Also record every candidate within the current ε (ties included): since ε
-                // only shrinks, that is a superset of the final neighbour set.
+                // Also record every candidate (kept when within the final ε, ties included:
+                // ε only shrinks, so the recorded set is a superset of the neighbour set).
                 for q in Int(lo)..<Int(hi) {
                     let dx = _distanceBits(gx[q], x), dy = _distanceBits(gy[q], y)
                     let d = dx < dy ? dy : dx
-                    if d <= list[kth] {
-                        _insertSorted(list, m, d)
-                        seenX[seen] = dx
-                        seenY[seen] = dy
-                        seen &+= 1
-                    }
+                    seenX[seen] = dx
+                    seenY[seen] = dy
+                    seen &+= d <= nearest.last ? 1 : 0
+                    nearest.insert(d)
                 }
                 return
             }
             for q in Int(lo)..<Int(hi) {
                 let dx = _distanceBits(gx[q], x), dy = _distanceBits(gy[q], y)
-                let d = dx < dy ? dy : dx
-                if d < list[kth] { _insertSorted(list, m, d) }
+                nearest.insert(dx < dy ? dy : dx)
             }
         }
         // The point's own cell, then grow the explored box one strip at a time on the side
@@ -176,7 +209,7 @@ private func _gridHistogram<Length: _KSGListLength>(
         // at ε).
         var c0 = c, c1 = c, rLo = r, rHi = r
         scan(gx, gy, cellStart[c &* g &+ r], cellStart[c &* g &+ r &+ 1])
-        let infBits = inf.bitPattern
+        let infBits = Double.infinity.bitPattern
         while true {
             // Distances to the four neighbouring bands (non-negative, so compared as bits;
             // +∞ past the edges). Branch-free minimum; the side is decided only when growing.
@@ -185,7 +218,7 @@ private func _gridHistogram<Length: _KSGListLength>(
             let bLR = bL < bR ? bL : bR, bDU = bD < bU ? bD : bU
             let b = bLR < bDU ? bLR : bDU
             if b == infBits { break }
-            let e = list[kth]
+            let e = nearest.last
             if strictStop ? b > e : b >= e { break }
             if b == bL {
                 c0 &-= 1; scan(gx, gy, cellStart[c0 &* g &+ rLo], cellStart[c0 &* g &+ rHi &+ 1])
@@ -198,7 +231,7 @@ private func _gridHistogram<Length: _KSGListLength>(
             }
         }
         // ε = k-th smallest distance to the other samples = (k+1)-th including self's 0.
-        let eps = Double(bitPattern: list[kth])
+        let eps = Double(bitPattern: nearest.last)
         let strict = algorithm == .ksg1
         var rx = eps, ry = eps
         if ksg2 {
@@ -209,7 +242,7 @@ private func _gridHistogram<Length: _KSGListLength>(
             // candidates recorded by the search.
             // Non-negative doubles order like their bit patterns: integer maxima compile to
             // conditional moves, with no floating-point dependency chain.
-            let epsBits = list[kth]
+            let epsBits = nearest.last
             var bx: UInt64 = 0, by: UInt64 = 0
             for t in 0..<seen {
                 let dx = seenX[t], dy = seenY[t]
