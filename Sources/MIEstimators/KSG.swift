@@ -58,13 +58,17 @@ public struct KSG: Sendable {
         /// Values in sample order; empty for a finite scalar variable, whose values are
         /// `sorted[rank[i]]` (not stored twice: all-pairs runs hold every variable prepared).
         let storedValues: [Double]
-        /// d == 1: values ascending (ties by sample index) and each sample's position in it.
+        /// d == 1: values ascending (ties by sample index).
         let sorted: [Double]
-        let rank: [Int32]
+        /// d == 1: each sample's position in `sorted`, in 16 bits when n ≤ 65,536 (`rank16`,
+        /// `rank32` empty; 10 bytes per sample prepared instead of 12) and 32 bits otherwise.
+        let rank16: [UInt16]
+        let rank32: [Int32]
         /// d > 1: k-d tree for marginal range counts.
         let tree: _KDTree?
 
-        init(_ v: VariableData) {
+        /// `narrowRanks` overrides the rank width (tests run both widths on small inputs).
+        init(_ v: VariableData, narrowRanks: Bool? = nil) {
             precondition(v.count < (1 << 30), "KSG: at most 2^30 samples")
             precondition(v.values.count == v.count * v.dimension, "KSG: inconsistent VariableData")
             count = v.count
@@ -85,45 +89,61 @@ public struct KSG: Sendable {
                 var order = Array(0..<v.count)
                 order.sort { vals[$0] < vals[$1] || (vals[$0] == vals[$1] && $0 < $1) }
                 sorted = order.map { vals[$0] }
-                var r = [Int32](repeating: 0, count: v.count)
-                for (pos, i) in order.enumerated() { r[i] = Int32(pos) }
-                rank = r
+                if narrowRanks ?? (v.count <= 1 << 16) {
+                    precondition(v.count <= 1 << 16, "KSG: 16-bit ranks need n <= 65,536")
+                    var r = [UInt16](repeating: 0, count: v.count)
+                    for (pos, i) in order.enumerated() { r[i] = UInt16(truncatingIfNeeded: pos) }
+                    rank16 = r
+                    rank32 = []
+                } else {
+                    var r = [Int32](repeating: 0, count: v.count)
+                    for (pos, i) in order.enumerated() { r[i] = Int32(pos) }
+                    rank32 = r
+                    rank16 = []
+                }
                 tree = nil
                 storedValues = []
             } else {
                 storedValues = v.values
                 sorted = []
-                rank = []
+                rank16 = []
+                rank32 = []
                 tree = (v.dimension > 1 && bad == 0 && v.count > 0)
                     ? v.values.withUnsafeBufferPointer { _KDTree(values: $0, count: v.count, dim: v.dimension) }
                     : nil
             }
         }
 
-        /// Values in sample order (rebuilt from `sorted` and `rank` for a scalar variable).
+        /// Values in sample order (rebuilt from `sorted` and the ranks for a scalar variable).
         ///
         /// - Complexity: O(n) for a scalar variable (a new array), O(1) otherwise.
         var values: [Double] {
             guard storedValues.isEmpty, dimension == 1, count > 0 else { return storedValues }
-            return rank.map { sorted[Int($0)] }
+            return rank16.isEmpty ? rank32.map { sorted[Int($0)] } : rank16.map { sorted[Int($0)] }
         }
 
-        /// Scalar variables: the sorted values and each sample's rank in them.
-        func withUnsafeSorted<R>(_ body: (UnsafePointer<Double>, UnsafePointer<Int32>) -> R) -> R {
-            sorted.withUnsafeBufferPointer { s in rank.withUnsafeBufferPointer { r in body(s.baseAddress!, r.baseAddress!) } }
+        /// Scalar variables: the sorted values and each sample's rank in them, 16-bit (`narrow`)
+        /// or 32-bit; exactly one of the rank pointers is non-nil.
+        func withUnsafeSorted<R>(
+            _ body: (UnsafePointer<Double>, UnsafePointer<UInt16>?, UnsafePointer<Int32>?) -> R
+        ) -> R {
+            sorted.withUnsafeBufferPointer { s in
+                rank16.isEmpty
+                    ? rank32.withUnsafeBufferPointer { body(s.baseAddress!, nil, $0.baseAddress!) }
+                    : rank16.withUnsafeBufferPointer { body(s.baseAddress!, $0.baseAddress!, nil) }
+            }
         }
 
+        /// The values in sample order, and the sorted values (scalar) or the k-d tree view.
         func withUnsafeParts<R>(
-            _ body: (UnsafePointer<Double>, UnsafePointer<Double>?, UnsafePointer<Int32>?, _KDView?) -> R
+            _ body: (UnsafePointer<Double>, UnsafePointer<Double>?, _KDView?) -> R
         ) -> R {
             values.withUnsafeBufferPointer { vals in
                 sorted.withUnsafeBufferPointer { s in
-                    rank.withUnsafeBufferPointer { r in
-                        if let tree {
-                            return tree.withView { body(vals.baseAddress!, nil, nil, $0) }
-                        }
-                        return body(vals.baseAddress!, s.baseAddress, r.baseAddress, nil)
+                    if let tree {
+                        return tree.withView { body(vals.baseAddress!, nil, $0) }
                     }
+                    return body(vals.baseAddress!, s.baseAddress, nil)
                 }
             }
         }
@@ -157,9 +177,14 @@ public struct KSG: Sendable {
         var hist = [Int32](repeating: 0, count: n + 1)
         hist.withUnsafeMutableBufferPointer { h in
             if x.dimension == 1 && y.dimension == 1 {
-                x.withUnsafeSorted { xs, xr in
-                    y.withUnsafeSorted { ys, yr in
-                        _ksgScalarHistogram(n: n, k: k, algorithm: algorithm, xs: xs, xr: xr, ys: ys, yr: yr, hist: h.baseAddress!)
+                x.withUnsafeSorted { xs, x16, x32 in
+                    y.withUnsafeSorted { ys, y16, y32 in
+                        // Equal n, so both variables have ranks of the same width.
+                        if let x16, let y16 {
+                            _ksgScalarHistogram(n: n, k: k, algorithm: algorithm, xs: xs, xr: x16, ys: ys, yr: y16, hist: h.baseAddress!)
+                        } else {
+                            _ksgScalarHistogram(n: n, k: k, algorithm: algorithm, xs: xs, xr: x32!, ys: ys, yr: y32!, hist: h.baseAddress!)
+                        }
                     }
                 }
             } else {

@@ -83,11 +83,11 @@ struct _ListAny: _KSGList {
 /// Fills `hist[m]` with how many marginal terms have digamma argument m (see `KSG`).
 ///
 /// `xs`/`ys`: each variable's values ascending; `xr`/`yr`: each sample's rank in them
-/// (so sample i's value is `xs[xr[i]]`).
-func _ksgScalarHistogram(
+/// (so sample i's value is `xs[xr[i]]`), 16- or 32-bit.
+func _ksgScalarHistogram<Rank: BinaryInteger>(
     n: Int, k: Int, algorithm: KSGAlgorithm,
-    xs: UnsafePointer<Double>, xr: UnsafePointer<Int32>,
-    ys: UnsafePointer<Double>, yr: UnsafePointer<Int32>,
+    xs: UnsafePointer<Double>, xr: UnsafePointer<Rank>,
+    ys: UnsafePointer<Double>, yr: UnsafePointer<Rank>,
     hist: UnsafeMutablePointer<Int32>
 ) {
     if k == 3 {
@@ -100,10 +100,10 @@ func _ksgScalarHistogram(
 }
 
 @inline(__always)
-private func _gridHistogram<List: _KSGList>(
+private func _gridHistogram<List: _KSGList, Rank: BinaryInteger>(
     _: List.Type, n: Int, k: Int, algorithm: KSGAlgorithm,
-    xs: UnsafePointer<Double>, xr: UnsafePointer<Int32>,
-    ys: UnsafePointer<Double>, yr: UnsafePointer<Int32>,
+    xs: UnsafePointer<Double>, xr: UnsafePointer<Rank>,
+    ys: UnsafePointer<Double>, yr: UnsafePointer<Rank>,
     hist: UnsafeMutablePointer<Int32>
 ) {
     let w = max(1, Int((Double(n) * _gridCellFactor).squareRoot()))
@@ -154,8 +154,8 @@ private func _gridHistogram<List: _KSGList>(
         fill[c] &+= 1
         gx[p] = xs[Int(xr[i])]
         gy[p] = ys[Int(yr[i])]
-        gxr[p] = xr[i]
-        gyr[p] = yr[i]
+        gxr[p] = Int32(truncatingIfNeeded: xr[i])
+        gyr[p] = Int32(truncatingIfNeeded: yr[i])
     }
     fill.update(from: rowStart, count: cells)
     for p in 0..<n {

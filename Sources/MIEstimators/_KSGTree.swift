@@ -88,8 +88,8 @@ func _ksgTreeHistogram(
     let scratch = UnsafeMutablePointer<Double>.allocate(capacity: 3 * capacity)
     defer { scratch.deallocate() }
     tree.withView { jv in
-        x.withUnsafeParts { xvals, xsorted, _, xview in
-            y.withUnsafeParts { yvals, ysorted, _, yview in
+        x.withUnsafeParts { xvals, xsorted, xview in
+            y.withUnsafeParts { yvals, ysorted, yview in
                 var s = _JointSearch(
                     view: jv, dx: dx, strictStop: algorithm == .ksg2,
                     list: _NeighbourList(k: k, capacity: capacity, scratch: scratch),

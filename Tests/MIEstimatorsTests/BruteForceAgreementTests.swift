@@ -1,4 +1,4 @@
-import MIEstimators
+@testable import MIEstimators
 import Testing
 
 /// Requirement 1: the fast estimators equal an O(n²) reference written from the definitions.
@@ -85,5 +85,36 @@ extension BruteForceAgreementTests {
         let y = uniformData(n: 5, d: 1, seed: 3)
         #expect(throws: EstimationError.valueRangeOverflow) { try ksg(.ksg1, x, y, k: 1) }
         #expect(throws: Never.self) { try ksg(.ksg1, x.scaled(0.5), y, k: 1) }
+    }
+}
+
+/// Scalar variables keep 16-bit ranks up to n = 65,536 and 32-bit ranks above; both widths
+/// run the same kernel and must give the same bits.
+@Suite struct RankWidthTests {
+    @Test func bothWidthsGiveTheSameBits() throws {
+        let n = 700
+        let u = uniformData(n: n, d: 1, seed: 41, stream: 1)
+        let noise = uniformData(n: n, d: 1, seed: 41, stream: 2)
+        var t = u
+        for i in 0..<n { t.values[i] = ((u.values[i] + 0.1 * noise.values[i]) * 50).rounded() / 50 }
+        for k in [1, 3, 4] {
+            for alg in KSGAlgorithm.allCases {
+                let est = KSG(k: k, algorithm: alg)
+                let narrow = try est.estimate(KSG.Prepared(u, narrowRanks: true), KSG.Prepared(t, narrowRanks: true))
+                let wide = try est.estimate(KSG.Prepared(u, narrowRanks: false), KSG.Prepared(t, narrowRanks: false))
+                #expect(narrow.bitPattern == wide.bitPattern, "k=\(k) \(alg): \(narrow) vs \(wide)")
+                #expect(abs(narrow - Reference.ksg(alg, u, t, k: k)) <= 1e-12, "k=\(k) \(alg)")
+            }
+        }
+    }
+
+    @Test func widthFollowsSampleCount() {
+        let atLimit = KSG.Prepared(uniformData(n: 1 << 16, d: 1, seed: 5))
+        let above = KSG.Prepared(uniformData(n: (1 << 16) + 1, d: 1, seed: 5))
+        #expect(atLimit.rank16.count == 1 << 16 && atLimit.rank32.isEmpty)
+        #expect(above.rank32.count == (1 << 16) + 1 && above.rank16.isEmpty)
+        // The largest rank survives the narrow storage: the maximum sits at position 65,535.
+        let top = atLimit.values.indices.max { atLimit.values[$0] < atLimit.values[$1] }!
+        #expect(atLimit.rank16[top] == UInt16.max)
     }
 }
