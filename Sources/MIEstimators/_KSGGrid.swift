@@ -207,9 +207,19 @@ private func _gridHistogram<List: _KSGList, Rank: BinaryInteger>(
         // The point's own cell, then grow the explored box one strip at a time on the side
         // nearest the point, until no unexplored point can be within ε (KSG-2: within or
         // at ε).
-        var c0 = c, c1 = c, rLo = r, rHi = r
-        scan(gx, gy, cellStart[c &* g &+ r], cellStart[c &* g &+ r &+ 1])
+        // Start with the 2 × 2 cells around the point's quadrant of its cell (the first two
+        // growth steps nearly always take the nearer column and the nearer row): two
+        // contiguous runs and no unpredictable side choices. Integer flags keep it branch-free;
+        // a missing neighbour band (distance +∞) is not taken.
         let infBits = Double.infinity.bitPattern
+        let sL = (x - colHi[c &- 1]).bitPattern, sR = (colLo[c &+ 1] - x).bitPattern
+        let sD = (y - rowHi[r &- 1]).bitPattern, sU = (rowLo[r &+ 1] - y).bitPattern
+        let lft = sL <= sR ? 1 : 0, dwn = sD <= sU ? 1 : 0
+        let growX = (sL < sR ? sL : sR) != infBits ? 1 : 0, growY = (sD < sU ? sD : sU) != infBits ? 1 : 0
+        var c0 = c &- (growX & lft), c1 = c &+ (growX & (lft ^ 1))
+        var rLo = r &- (growY & dwn), rHi = r &+ (growY & (dwn ^ 1))
+        scan(gx, gy, cellStart[c0 &* g &+ rLo], cellStart[c0 &* g &+ rHi &+ 1])
+        if c1 != c0 { scan(gx, gy, cellStart[c1 &* g &+ rLo], cellStart[c1 &* g &+ rHi &+ 1]) }
         while true {
             // Distances to the four neighbouring bands (non-negative, so compared as bits;
             // +∞ past the edges). Branch-free minimum; the side is decided only when growing.
