@@ -19,13 +19,16 @@ Usage (torch: pip install torch, CPU build; not needed by the test suite):
 Prints seconds per pair (wall and CPU time, best of --pairs) and the estimates of each, and
 the ratio. mibatch runs as users run it: `mibatch run --var /X --var /T --estimator mine
 --threads 1` on an HDF5 file of the same data, one process per pair (startup included).
-"""
-import argparse, math, os, resource, subprocess, tempfile, time
 
-import h5py
+Also used by samples/benchmarks/peers/run.py (`--tools mine`), which imports this module (data,
+write_input, mibatch_cmd, read_estimate, parser) and runs the PyTorch side as a child process
+`mine_vs_torch.py --mibatch '' --first-pair I --pairs 1 --json OUT` (PyTorch only, pair I,
+results also written to OUT as JSON) so that its memory and CPU are measured on their own.
+h5py and torch are imported where they are used, so importing this module needs numpy only.
+"""
+import argparse, json, math, os, resource, subprocess, tempfile, time
 
 import numpy as np
-import torch
 
 
 def data(n, d, mi, seed):
@@ -41,6 +44,7 @@ def data(n, d, mi, seed):
 
 
 def mine(x, t, steps, batch, lr, ema_rate, hidden, seed, avg_last=10, eval_every=20):
+    import torch
     torch.manual_seed(seed)
     g = torch.Generator().manual_seed(seed)
     n = x.shape[0]
@@ -88,7 +92,28 @@ def mine(x, t, steps, batch, lr, ema_rate, hidden, seed, avg_last=10, eval_every
     return sum(evals) / len(evals)
 
 
-def main():
+def write_input(path, x, t):
+    """The HDF5 file mibatch reads: datasets /X and /T (n x d, float64)."""
+    import h5py
+    with h5py.File(path, "w") as f:
+        f["X"], f["T"] = x, t
+
+
+def mibatch_cmd(binary, path, out, a, pair):
+    """`mibatch run` on write_input's file with a's MINE settings, seed = pair, one thread."""
+    return [binary, "run", path, "--var", "/X", "--var", "/T", "--estimator", "mine",
+            "--mine-steps", str(a.steps), "--mine-batch", str(a.batch), "--mine-lr", str(a.lr),
+            "--mine-ema-rate", str(a.ema_rate), "--seed", str(pair), "--threads", "1",
+            "-o", out, "--force", "--quiet"]
+
+
+def read_estimate(out):
+    import h5py
+    with h5py.File(out, "r") as f:
+        return float(f["mi"][0, 1])
+
+
+def parser():
     p = argparse.ArgumentParser()
     p.add_argument("--pairs", type=int, default=3)
     p.add_argument("--n", type=int, default=5000)
@@ -98,11 +123,19 @@ def main():
     p.add_argument("--batch", type=int, default=256)
     p.add_argument("--lr", type=float, default=1e-3)
     p.add_argument("--ema-rate", type=float, default=0.01)
-    p.add_argument("--mibatch", default=".build/release/mibatch", help="mibatch binary (release build)")
-    a = p.parse_args()
+    p.add_argument("--mibatch", default=".build/release/mibatch", help="mibatch binary (release build); '' = PyTorch only")
+    p.add_argument("--first-pair", type=int, default=0, help="pairs are --first-pair ... --first-pair + --pairs - 1")
+    p.add_argument("--json", help="also write the per-pair results to this JSON file")
+    return p
+
+
+def main():
+    import torch
+    a = parser().parse_args()
     torch.set_num_threads(1)
+    pairs = range(a.first_pair, a.first_pair + a.pairs)
     times, cpus, ests = [], [], []
-    for pair in range(a.pairs):
+    for pair in pairs:
         x, t = data(a.n, a.d, a.mi, 1000 + pair)
         t0, c0 = time.perf_counter(), time.process_time()
         ests.append(mine(x, t, a.steps, a.batch, a.lr, a.ema_rate, [64, 64], seed=pair))
@@ -112,29 +145,30 @@ def main():
     print(f"torch {torch.__version__}: {tt:.3f} s/pair wall, {tc:.3f} s/pair CPU (best of {a.pairs}; "
           f"wall {['%.3f' % s for s in times]}, CPU {['%.3f' % s for s in cpus]}), "
           f"estimates {['%.3f' % e for e in ests]} (truth {a.mi})")
+    result = {"torch": {"version": torch.__version__, "threads": torch.get_num_threads(),
+                        "wall": times, "cpu": cpus, "estimates": ests}}
     if a.mibatch:
         walls, cpus_m, ests_m = [], [], []
         with tempfile.TemporaryDirectory() as tmp:
-            for pair in range(a.pairs):
+            for pair in pairs:
                 x, t = data(a.n, a.d, a.mi, 1000 + pair)
                 path, out = os.path.join(tmp, "in.h5"), os.path.join(tmp, "out.h5")
-                with h5py.File(path, "w") as f:
-                    f["X"], f["T"] = x, t
+                write_input(path, x, t)
                 before = resource.getrusage(resource.RUSAGE_CHILDREN)
                 t0 = time.perf_counter()
-                subprocess.run([a.mibatch, "run", path, "--var", "/X", "--var", "/T", "--estimator", "mine",
-                                "--mine-steps", str(a.steps), "--mine-batch", str(a.batch), "--mine-lr", str(a.lr),
-                                "--mine-ema-rate", str(a.ema_rate), "--seed", str(pair), "--threads", "1",
-                                "-o", out, "--force", "--quiet"], check=True)
+                subprocess.run(mibatch_cmd(a.mibatch, path, out, a, pair), check=True)
                 walls.append(time.perf_counter() - t0)
                 after = resource.getrusage(resource.RUSAGE_CHILDREN)
                 cpus_m.append((after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime))
-                with h5py.File(out, "r") as f:
-                    ests_m.append(float(f["mi"][0, 1]))
+                ests_m.append(read_estimate(out))
         sw, sc = min(walls), min(cpus_m)
         print(f"mibatch: {sw:.3f} s/pair wall, {sc:.3f} s/pair CPU (best of {a.pairs}), "
               f"estimates {['%.3f' % e for e in ests_m]} (truth {a.mi})")
         print(f"ratio torch/mibatch: {tt / sw:.2f}x wall, {tc / sc:.2f}x CPU")
+        result["mibatch"] = {"wall": walls, "cpu": cpus_m, "estimates": ests_m}
+    if a.json:
+        with open(a.json, "w") as f:
+            json.dump(result, f)
 
 if __name__ == "__main__":
     main()

@@ -6,13 +6,21 @@ ONE command, from the repository root (release build first):
     swift build -c release && python3 samples/benchmarks/peers/run.py            # full grid
     swift build -c release && python3 samples/benchmarks/peers/run.py --quick    # ~1 minute, correctness
 
-It installs the peers when missing (pip: scikit-learn, ennemi; Debian apt: r-base-core,
+It installs the peers when missing (pip: numpy and h5py, which the driver itself needs, then
+scikit-learn, ennemi, and for --tools mine torch's CPU build from
+https://download.pytorch.org/whl/cpu, falling back to PyPI's torch, which on Linux x86-64 is the
+CUDA build, several GB of nvidia-* wheels, run on the CPU all the same; Debian apt: r-base-core,
 r-cran-parmigene; if apt has no parmigene, CRAN's source package when cloud.r-project.org is
-reachable), generates the inputs, runs every peer and mibatch on the same data with the same
-thread count (--threads, default 2), and prints and writes a markdown table: tool, n, p, k,
-wall seconds, peak memory, ratio to mibatch and max |difference| from mibatch's matrix.
+reachable; every install and its duration goes in the notes; a peer that still cannot be
+imported is skipped with a note), generates the inputs, runs every peer and mibatch on the same
+data with the same thread count (--threads, default 2), and prints and writes a markdown table:
+tool, n, p, k, wall seconds, peak memory, ratio to mibatch and max |difference| from mibatch's
+matrix. It runs in a fresh virtual environment too (python3 -m venv ENV && ENV/bin/python
+samples/benchmarks/peers/run.py ...): numpy is imported only after the installs.
 Outputs go to samples/benchmarks/peers/results/ (results-full.md/.json, timing-full.svg;
 results-quick.* for --quick).
+
+Tools (--tools, default all): mibatch, parmigene, sklearn, ennemi, binned, mine.
 
 Same algorithm, same answer (read from the peers' sources; see RESULTS.md):
   * parmigene knnmi.all(mat, k, noise = 0) is KSG-2 (Kraskov eq. 9: marginal counts <= the
@@ -30,6 +38,23 @@ Same algorithm, same answer (read from the peers' sources; see RESULTS.md):
     1.2e-5 at psi(2)); an extra correctness run (n x pairs <= 2.5e7) with the exact digamma patched in isolates it.
   * binned: mibatch --estimator binned --bins B vs sklearn mutual_info_score on columns binned
     here (equal width from min to max, max in the last bin).
+  * MINE (--tools mine): mibatch --estimator mine vs the PyTorch reference in
+    samples/benchmarks/mine_vs_torch.py (same network, objective, batches, Adam, EMA-corrected
+    gradient and reported value; see its docstring), ONE pair of d-dimensional variables X, T
+    (--mine-n, --mine-d, true MI 2 nats), --mine-steps training steps (2,000 full, 300 with
+    --quick), --mine-pairs independent pairs (3 full, 1 quick; data seed 1000 + i, training seed
+    i), each tool given the same pairs. 1 thread each, whatever --threads says (as in
+    mine_vs_torch.py: mibatch --threads 1, torch.set_num_threads(1) and OMP_NUM_THREADS=1). The
+    table's p column reads "d = 5" (one pair, X and T in R^d), k is "–", wall / compute / peak
+    are per pair (the best of the pairs; peak the largest): mibatch's wall is its whole process;
+    PyTorch's wall is its whole process (interpreter, torch import, data generation) and its
+    compute is the training call alone (mine_vs_torch.py's number); the ratio is torch compute /
+    mibatch wall and torch wall / mibatch wall; CPU seconds per pair (torch: training call;
+    mibatch: whole process) and their ratio are in the note and the JSON ("cpu", "ratio_cpu").
+    "max abs diff" is |torch estimate - mibatch estimate| (largest over the pairs): MINE is
+    stochastic (different random streams for init, batches and permutations), so the two agree
+    only statistically, never to 1e-9 as KSG does (about 0.1 nats apart in our runs at n = 5,000,
+    d = 5, truth 2 nats, after 300 and after 2,000 steps).
 
 Threads: mibatch --threads T; parmigene OMP_NUM_THREADS=T; ennemi max_threads=T (its own
 thread pool); scikit-learn pairs spread over T joblib/loky worker processes (each
@@ -46,6 +71,7 @@ row records the CPU used by other processes during that run ("other load", in co
 """
 import argparse
 import datetime
+import importlib
 import json
 import math
 import os
@@ -59,7 +85,10 @@ import threading
 import time
 import urllib.request
 
-import numpy as np
+try:  # imported again in main() after ensure_python_peers(), so a fresh venv gets this far
+    import numpy as np
+except ImportError:
+    np = None
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.abspath(os.path.join(HERE, "..", "..", ".."))
@@ -70,6 +99,7 @@ QUICK_KSG = [(1000, 20), (2000, 10)]
 QUICK_BINNED = [(1000, 20)]
 FULL_KSG = [(n, p) for n in (1000, 5000, 20000) for p in (20, 100, 400)]
 FULL_BINNED = [(5000, 400)]
+MINE_DIR = os.path.join(HERE, "..")  # samples/benchmarks: mine_vs_torch.py
 
 
 # ----------------------------------------------------------------------------- installation
@@ -78,18 +108,62 @@ def sh(cmd, **kw):
     return subprocess.run(cmd, capture_output=True, text=True, **kw)
 
 
-def ensure_python_peers(notes):
-    missing = []
-    for mod, pkg in (("sklearn", "scikit-learn"), ("ennemi", "ennemi"), ("joblib", "joblib"), ("h5py", "h5py")):
-        try:
-            __import__(mod)
-        except ImportError:
-            missing.append(pkg)
+def pip_install(notes, pkgs, extra=()):
+    """pip install into this interpreter's environment; the command and its duration go in the notes."""
+    label = " ".join([*pkgs, *extra])
+    print(f"installing with pip: {label}", flush=True)
+    t0 = time.perf_counter()
+    r = sh([sys.executable, "-m", "pip", "install", "--quiet", *pkgs, *extra])
+    dt = time.perf_counter() - t0
+    importlib.invalidate_caches()
+    if r.returncode != 0:
+        lines = [ln.strip() for ln in r.stderr.splitlines() if ln.strip()]
+        errors = [ln for ln in lines if ln.startswith("ERROR")] or lines[-1:]
+        cause = next((ln[ln.index("Failed to establish"):] for ln in lines if "Failed to establish" in ln), "")
+        why = " / ".join(([cause[:160]] if cause else []) + errors[-2:])[:400]
+        notes.append(f"pip install {label} failed after {dt:.0f} s: {why}")
+        return False
+    notes.append(f"pip install {label}: {dt:.0f} s")
+    print(f"  done in {dt:.0f} s", flush=True)
+    return True
+
+
+def importable(mod):
+    try:
+        __import__(mod)
+        return True
+    except ImportError:
+        return False
+
+
+def ensure_python_peers(notes, wanted):
+    """numpy and h5py (the driver's own imports), then the Python peers the tools in `wanted` use."""
+    need = [("numpy", "numpy"), ("h5py", "h5py")]
+    if wanted & {"sklearn", "binned"}:
+        need += [("sklearn", "scikit-learn"), ("joblib", "joblib")]
+    if "ennemi" in wanted:
+        need.append(("ennemi", "ennemi"))
+    missing = [pkg for mod, pkg in need if not importable(mod)]
     if missing:
-        print(f"installing with pip: {' '.join(missing)}", flush=True)
-        r = sh([sys.executable, "-m", "pip", "install", "--quiet", *missing])
-        if r.returncode != 0:
-            notes.append(f"pip install {' '.join(missing)} failed: {r.stderr.strip()[-300:]}")
+        pip_install(notes, missing)
+
+
+def torch_ok():
+    """`import torch` in a child process (the driver never loads torch: no extra threads or memory)."""
+    return sh([sys.executable, "-c", "import torch"]).returncode == 0
+
+
+def ensure_torch(notes, install):
+    """torch for --tools mine: the CPU build (download.pytorch.org), else PyPI's torch, else skip."""
+    if torch_ok():
+        return True
+    if install:
+        if pip_install(notes, ["torch"], ["--index-url", "https://download.pytorch.org/whl/cpu"]) and torch_ok():
+            return True
+        if pip_install(notes, ["torch"]) and torch_ok():
+            return True
+    notes.append("torch unavailable: MINE comparison skipped")
+    return False
 
 
 def parmigene_ok():
@@ -311,6 +385,42 @@ def run_python_peer(args, tool, h5, work, timeout):
     return r
 
 
+def mine_setup(args):
+    """mine_vs_torch.py as a module, its settings for this run, and the same settings as argv."""
+    if MINE_DIR not in sys.path:
+        sys.path.insert(0, MINE_DIR)
+    import mine_vs_torch as mvt
+    argv = ["--n", str(args.mine_n), "--d", str(args.mine_d), "--steps", str(args.mine_steps), "--pairs", "1"]
+    return mvt, mvt.parser().parse_args(argv), argv
+
+
+def run_mine_mibatch(args, mvt, ma, pair, work, timeout):
+    """mibatch --estimator mine --threads 1 on pair `pair` (mine_vs_torch.py's data and command)."""
+    path, out = os.path.join(work, "mine_in.h5"), os.path.join(work, "mine_out.h5")
+    mvt.write_input(path, *mvt.data(ma.n, ma.d, ma.mi, 1000 + pair))
+    r = run_measured(mvt.mibatch_cmd(args.binary, path, out, ma, pair), base_env(1), timeout)
+    if r["rc"] != 0:
+        r["failed"] = "killed (over 2 x budget)" if r["killed"] else f"mibatch exit {r['rc']}: {r['stderr'][-300:]}"
+        return r
+    r["estimate"] = mvt.read_estimate(out)
+    return r
+
+
+def run_mine_torch(args, argv, pair, work, timeout):
+    """mine_vs_torch.py, PyTorch only (1 thread), pair `pair`, in its own measured process."""
+    jfile = os.path.join(work, "mine_torch.json")
+    cmd = [sys.executable, os.path.join(MINE_DIR, "mine_vs_torch.py"), *argv, "--mibatch", "",
+           "--first-pair", str(pair), "--json", jfile]
+    r = run_measured(cmd, base_env(1), timeout)
+    if r["rc"] != 0:
+        r["failed"] = "killed (over 2 x budget)" if r["killed"] else f"mine_vs_torch.py exit {r['rc']}: {r['stderr'][-300:]}"
+        return r
+    with open(jfile) as f:
+        j = json.load(f)["torch"]
+    r.update(compute=j["wall"][0], compute_cpu=j["cpu"][0], estimate=j["estimates"][0], version=j["version"])
+    return r
+
+
 def offdiag(m):
     return m[~np.eye(m.shape[0], dtype=bool)]
 
@@ -341,7 +451,7 @@ def machine_info():
             "python": platform.python_version()}
 
 
-def versions(binary):
+def versions(binary, torch=False):
     v = {}
     v["mibatch"] = sh([binary, "--version"]).stdout.strip() or sh([binary, "run", "--version"]).stdout.strip()
     v["mibatch git"] = sh(["git", "-C", ROOT, "rev-parse", "--short", "HEAD"]).stdout.strip()
@@ -354,6 +464,8 @@ def versions(binary):
             v[dist] = version(dist)
         except PackageNotFoundError:
             v[dist] = "missing"
+    if torch:
+        v["torch"] = sh([sys.executable, "-c", "import torch; print(torch.__version__)"]).stdout.strip() or "missing"
     if shutil.which("Rscript"):
         v["R"] = sh(["Rscript", "-e", "cat(R.version.string)"]).stdout.strip()
         v["parmigene"] = sh(["Rscript", "-e", "cat(as.character(packageVersion('parmigene')))"]).stdout.strip()
@@ -465,6 +577,7 @@ def svg_figure(rows, path):
 
 def write_report(args, info, rows, checks, notes, final):
     mode = info["mode"]
+    mine_rows = [r for r in rows if r["algo"] == "MINE"]
     load_start, quiet = info["load_at_start"], info["quiet_at_start"]
     info["finished"] = datetime.datetime.now().isoformat(timespec="seconds") if final else "(running)"
     info["load_at_end"] = os.getloadavg()
@@ -476,9 +589,17 @@ def write_report(args, info, rows, checks, notes, final):
           f"Load average at start {load_start[0]:.2f} / {load_start[1]:.2f} / {load_start[2]:.2f} "
           f"({'quiet' if quiet else 'NOT quiet'}); at end {info['load_at_end'][0]:.2f}.  \n",
           "Versions: " + ", ".join(f"{k} {v}" for k, v in info["versions"].items()) + ".  \n",
-          f"Threads {args.threads} for every tool; k = {args.k}; budget {args.budget:.0f} s per peer run. "
+          f"Threads {args.threads} for every tool{' (MINE: 1 thread each)' if mine_rows else ''}; "
+          f"k = {args.k}; budget {args.budget:.0f} s per peer run. "
           f"mibatch start-up (one pair, n = 1,000): {info.get('mibatch_startup') or 0:.3f} s.\n",
           "\n" + table(rows), growth_table(rows, info.get("mibatch_startup"))]
+    if mine_rows:
+        md.append("\nMINE rows: one pair of variables X, T in R^d (the p column), samples/benchmarks/mine_vs_torch.py's "
+                  "data, settings and PyTorch reference; seconds per pair, best of the pairs; 1 thread each. mibatch wall "
+                  "= its whole process; PyTorch wall = its whole process (interpreter, torch import, data), compute = "
+                  "the training call. Ratio = torch compute / mibatch wall and torch wall / mibatch wall (CPU ratio in "
+                  "the note). \"max abs diff\" = |torch estimate − mibatch estimate|: MINE is stochastic (different "
+                  "random streams), so the estimates agree statistically, not to 1e-9.\n")
     if notes:
         md.append("\nNotes: " + "; ".join(notes) + "\n")
     text = "".join(md)
@@ -519,7 +640,11 @@ def main():
     ap.add_argument("--wait-quiet", type=float, default=None, metavar="MINUTES",
                     help="wait up to MINUTES for load average < 1.0 (default: 50 full, 0 quick)")
     ap.add_argument("--no-install", action="store_true")
-    ap.add_argument("--tools", default="mibatch,parmigene,sklearn,ennemi,binned")
+    ap.add_argument("--tools", default="mibatch,parmigene,sklearn,ennemi,binned,mine")
+    ap.add_argument("--mine-steps", type=int, help="MINE training steps (default 2000 full, 300 quick)")
+    ap.add_argument("--mine-pairs", type=int, help="MINE pairs, best of (default 3 full, 1 quick)")
+    ap.add_argument("--mine-n", type=int, default=5000)
+    ap.add_argument("--mine-d", type=int, default=5)
     ap.add_argument("--out", default=os.path.join(HERE, "results"))
     ap.add_argument("--ksg-sizes", help="override, e.g. 1000x20,5000x100")
     ap.add_argument("--binned-sizes", help="override, e.g. 5000x400")
@@ -529,9 +654,20 @@ def main():
     if not os.access(args.binary, os.X_OK):
         sys.exit(f"no mibatch binary at {args.binary}: swift build -c release")
 
+    if args.mine_steps is None:
+        args.mine_steps = 300 if args.quick else 2000
+    if args.mine_pairs is None:
+        args.mine_pairs = 1 if args.quick else 3
+
+    global np
     notes = []
     if not args.no_install:
-        ensure_python_peers(notes)
+        ensure_python_peers(notes, wanted)
+    try:
+        import numpy as np
+    except ImportError:
+        sys.exit("numpy missing and not installed (see the notes): " + "; ".join(notes))
+    have_torch = "mine" in wanted and ensure_torch(notes, not args.no_install)
     have_parmigene = ("parmigene" in wanted) and (parmigene_ok() if args.no_install else ensure_parmigene(notes))
     if "parmigene" in wanted and not have_parmigene and "parmigene unavailable: skipped" not in notes:
         notes.append("parmigene unavailable: skipped")
@@ -540,7 +676,7 @@ def main():
     load_start, quiet = wait_quiet(wait) if wait > 0 else (os.getloadavg(), os.getloadavg()[0] < 1.0)
     started = datetime.datetime.now()
     info = {"mode": mode, "started": started.isoformat(timespec="seconds"), "machine": machine_info(),
-            "load_at_start": load_start, "quiet_at_start": quiet, "versions": versions(args.binary),
+            "load_at_start": load_start, "quiet_at_start": quiet, "versions": versions(args.binary, "mine" in wanted),
             "threads": args.threads, "k": args.k, "bins": args.bins, "budget": args.budget,
             "command": " ".join([os.path.relpath(sys.argv[0], ROOT) if sys.argv[0].startswith("/") else sys.argv[0], *sys.argv[1:]])}
     print(json.dumps(info, indent=1), flush=True)
@@ -649,6 +785,41 @@ def main():
                          note=f"mutual_info_score on pre-binned columns, {args.bins} bins")
                 for path in (raw, h5):
                     os.remove(path)
+
+        if have_torch:
+            mvt, ma, argv = mine_setup(args)
+            mr, tr = [], []
+            for pair in range(args.mine_pairs):  # interleaved, so both tools see the same load
+                mr.append(run_mine_mibatch(args, mvt, ma, pair, work, timeout))
+                tr.append(run_mine_torch(args, argv, pair, work, timeout))
+            d, steps, base = args.mine_d, args.mine_steps, f"{args.mine_steps:,} steps, 1 thread"
+            common = {"algo": "MINE", "n": args.mine_n, "p": f"d = {d}", "d": d, "k": "–", "steps": steps,
+                      "runs": args.mine_pairs, "truth": ma.mi}
+            fails = [r["failed"] for r in mr + tr if r.get("failed")]
+            if fails:
+                emit({"tool": "mibatch / PyTorch", **common, "note": f"{base}; failed: {fails[0]}"})
+            else:
+                mrow = {"tool": "mibatch", **common, "other_load": max(r["other_load"] for r in mr),
+                        "wall": min(r["wall"] for r in mr), "peak": max(r["peak"] for r in mr),
+                        "cpu": min(r["cpu"] for r in mr), "estimates": [r["estimate"] for r in mr]}
+                mrow["estimate"] = sum(mrow["estimates"]) / len(mrow["estimates"])
+                trow = {"tool": f"PyTorch {tr[0]['version']}", **common, "other_load": max(r["other_load"] for r in tr),
+                        "wall": min(r["wall"] for r in tr), "compute": min(r["compute"] for r in tr),
+                        "peak": max(r["peak"] for r in tr), "cpu": min(r["compute_cpu"] for r in tr),
+                        "cpu_process": min(r["cpu"] for r in tr), "estimates": [r["estimate"] for r in tr]}
+                trow["estimate"] = sum(trow["estimates"]) / len(trow["estimates"])
+                trow["ratio_compute"] = trow["compute"] / mrow["wall"]
+                trow["ratio_wall"] = trow["wall"] / mrow["wall"]
+                trow["ratio_cpu"] = trow["cpu"] / mrow["cpu"]
+                trow["diff"] = max(abs(a["estimate"] - b["estimate"]) for a, b in zip(tr, mr))
+                ests = lambda row: ", ".join(f"{e:.3f}" for e in row["estimates"])  # noqa: E731
+                mrow["note"] = (f"{base}; CPU {mrow['cpu']:.3f} s/pair (whole process); "
+                                f"estimate {ests(mrow)} nats (truth {ma.mi:g})")
+                trow["note"] = (f"{base} (mine_vs_torch.py); CPU {trow['cpu']:.3f} s/pair (training call), ratio "
+                                f"{trow['ratio_cpu']:.1f}× CPU; estimate {ests(trow)} nats; MINE is stochastic: "
+                                "estimates agree statistically, not to 1e-9")
+                emit(mrow)
+                emit(trow)
 
     text = write_report(args, info, rows, checks, notes, final=True)
     print("\n" + text)
