@@ -1,4 +1,8 @@
-import Synchronization
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// The digamma function ψ at positive integers, from its exact series.
 ///
@@ -27,44 +31,82 @@ public enum Digamma {
     /// - Complexity: O(1) when the table already covers `m`; otherwise O(m) once.
     public static func table(upTo m: Int) -> DigammaTable {
         precondition(m >= 0, "Digamma.table: negative size")
-        return digammaCache.withLock { state in
-            if state.values.count <= m { state.extend(to: max(m + 1, 2 * state.values.count)) }
-            return DigammaTable(storage: state.values)
-        }
+        return digammaCache.snapshot(covering: m)
     }
 }
 
 /// An immutable snapshot of the integer digamma table: `table[m] == Digamma.integer(m)`.
 ///
-/// Cheap to copy (shares storage); safe to use from any thread.
-public struct DigammaTable: Sendable {
-    @usableFromInline let storage: [Double]
+/// Cheap to copy (a pointer and a count); safe to use from any thread. The storage is
+/// written once, before it is published under the cache's lock, and never changed or freed
+/// afterwards (see ``DigammaCache``).
+public struct DigammaTable: @unchecked Sendable {
+    @usableFromInline let base: UnsafePointer<Double>
+    @usableFromInline let count: Int
 
     /// Largest m for which `self[m]` is valid.
-    public var maxArgument: Int { storage.count - 1 }
+    public var maxArgument: Int { count - 1 }
 
     /// ψ(m), 1 ≤ m ≤ ``maxArgument``.
     ///
     /// - Complexity: O(1).
     @inlinable
-    public subscript(m: Int) -> Double { storage[m] }
+    public subscript(m: Int) -> Double {
+        precondition(m >= 0 && m < count, "DigammaTable: argument \(m) outside 0...\(count - 1)")
+        return base[m]
+    }
 
     /// Runs `body` with direct access to the table (index m holds ψ(m); index 0 holds NaN).
     func withUnsafeValues<R>(_ body: (UnsafeBufferPointer<Double>) throws -> R) rethrows -> R {
-        try storage.withUnsafeBufferPointer(body)
+        try body(UnsafeBufferPointer(start: base, count: count))
     }
 }
 
-/// Running double-double sum S = −γ + Σ_{j<m} 1/j and the rounded values so far.
+/// The process-wide table. Growing allocates a new buffer (twice the size), fills it, and
+/// publishes it under a pthread mutex; old buffers are kept, never freed, so a snapshot
+/// stays valid forever and no memory is ever written after it became visible to another
+/// thread. The mutex (not `Synchronization.Mutex`) and the absence of copy-on-write and of
+/// frees make every ordering visible to ThreadSanitizer, which instruments pthread locks but
+/// not the Swift runtime's reference counts. Memory: all buffers together are under twice
+/// the largest.
+final class DigammaCache: @unchecked Sendable {
+    private var lock = pthread_mutex_t()
+    private var state = DigammaState()
+    private var current: DigammaTable
+    private var retired: [UnsafeMutablePointer<Double>] = []
+
+    init() {
+        pthread_mutex_init(&lock, nil)
+        let first = UnsafeMutablePointer<Double>.allocate(capacity: 1)
+        first.initialize(to: .nan)  // index 0 unused
+        retired.append(first)
+        current = DigammaTable(base: first, count: 1)
+    }
+
+    func snapshot(covering m: Int) -> DigammaTable {
+        pthread_mutex_lock(&lock)
+        defer { pthread_mutex_unlock(&lock) }
+        if current.count <= m {
+            let newCount = max(m + 1, 2 * current.count)
+            let grown = UnsafeMutablePointer<Double>.allocate(capacity: newCount)
+            grown.initialize(from: current.base, count: current.count)
+            state.extend(grown, from: current.count, to: newCount)
+            retired.append(grown)
+            current = DigammaTable(base: grown, count: newCount)
+        }
+        return current
+    }
+}
+
+/// Running double-double sum S = −γ + Σ_{j<m} 1/j.
 struct DigammaState: Sendable {
-    var values: [Double] = [.nan]  // index 0 unused
     // −γ as a double-double (head, tail); tail from a 50-digit value of γ.
     var sumHi: Double = -0.5772156649015329
     var sumLo: Double = 4.942915152430645e-18
 
-    mutating func extend(to newCount: Int) {
-        values.reserveCapacity(newCount)
-        var m = values.count  // next argument to store
+    /// Writes ψ(m) into `values[m]` for `count ≤ m < newCount` (the sum is at ψ(count)).
+    mutating func extend(_ values: UnsafeMutablePointer<Double>, from count: Int, to newCount: Int) {
+        var m = count  // next argument to store
         while m < newCount {
             if m >= 2 {
                 // add 1/(m-1) as a double-double: head q, tail (1 − q·j)/j (exact residual via FMA)
@@ -76,7 +118,7 @@ struct DigammaState: Sendable {
                 sumHi = s + tail
                 sumLo = tail - (sumHi - s)
             }
-            values.append(sumHi + sumLo)
+            (values + m).initialize(to: sumHi + sumLo)
             m += 1
         }
     }
@@ -89,4 +131,4 @@ struct DigammaState: Sendable {
     }
 }
 
-private let digammaCache = Mutex(DigammaState())
+private let digammaCache = DigammaCache()
