@@ -44,7 +44,11 @@ let package = Package(
                 "MIBatch",
                 "MIEstimators",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ]
+            ],
+            // The Swift runtime and Foundation linked in statically: only the code used is
+            // mapped, ~6 MiB less resident memory than the shared libraries (issue 9).
+            swiftSettings: [.unsafeFlags(["-static-stdlib"])],
+            linkerSettings: [.unsafeFlags(["-static-stdlib"])]
         ),
         .testTarget(
             name: "MIEstimatorsTests",
