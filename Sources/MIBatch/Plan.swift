@@ -24,7 +24,7 @@ public struct ExecutionPlan: Sendable {
     /// Which pairs the matrix holds.
     public var pairs: PairPlan
     /// The cells to estimate, as (row, column) positions in the output matrix.
-    public var cells: [(row: Int, column: Int)]
+    public var cells: CellList
     /// Groups of variable indices (contiguous in input order) loaded together.
     public var blocks: [[Int]]
     /// Tiles in execution order: all tiles of the lowest block first, so one block stays

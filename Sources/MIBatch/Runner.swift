@@ -64,7 +64,7 @@ struct CellKernel: Sendable {
     let estimator: PairEstimator
     let scale: Double
     let pairs: PairPlan
-    let cells: [(row: Int, column: Int)]
+    let cells: CellList
     let values: SharedBuffer<Double>
     let status: SharedBuffer<UInt8>
     /// Samples used per matrix cell (pairwise mode only).
@@ -77,7 +77,7 @@ struct CellKernel: Sendable {
     let jitter: Double?
     let seed: UInt64
 
-    init(configuration: RunConfiguration, pairs: PairPlan, cells: [(row: Int, column: Int)]) {
+    init(configuration: RunConfiguration, pairs: PairPlan, cells: CellList) {
         estimator = PairEstimator(configuration)
         scale = configuration.units.fromNats
         self.pairs = pairs
