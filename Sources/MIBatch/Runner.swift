@@ -1,5 +1,6 @@
 import Foundation
 import MIEstimators
+import Synchronization
 
 /// Status codes stored in `/status` (design.md §5).
 public enum PairStatus: UInt8, Sendable {
@@ -71,7 +72,8 @@ struct CellKernel: Sendable {
     let samples: SharedBuffer<Int32>?
     /// `FailureReason` raw value per cell index (carried by checkpoints).
     let reasonCodes: SharedBuffer<UInt8>
-    let reasons: SharedBuffer<String?>
+    /// The failure text of each failed cell that has one (few cells fail, so a sparse map).
+    let reasons: SparseTexts
     let policy: NonFinitePolicy
     let minimumSamples: Int
     let jitter: Double?
@@ -88,7 +90,7 @@ struct CellKernel: Sendable {
         policy = configuration.nan
         samples = policy == .pairwise ? SharedBuffer(repeating: 0, count: size) : nil
         reasonCodes = SharedBuffer(repeating: FailureReason.none.rawValue, count: cells.count)
-        reasons = SharedBuffer(repeating: nil, count: cells.count)
+        reasons = SparseTexts()
         minimumSamples = configuration.minimumSamples
         jitter = configuration.jitter
         seed = configuration.seed
@@ -201,6 +203,17 @@ struct CellKernel: Sendable {
         MIMatrix(rowNames: pairs.rows.map { names[$0] }, columnNames: pairs.columns.map { names[$0] },
                  values: values.array, status: status.array, samples: samples?.array,
                  failureReasons: reasonCounts(among: indices ?? Array(cells.indices)))
+    }
+}
+
+/// Texts for a few of many indices, written by several threads: 16 bytes a cell would
+/// be a megabyte per 65,536 cells of mostly `nil`.
+final class SparseTexts: Sendable {
+    private let texts = Mutex<[Int: String]>([:])
+
+    subscript(index: Int) -> String? {
+        get { texts.withLock { $0[index] } }
+        set { texts.withLock { $0[index] = newValue } }
     }
 }
 
