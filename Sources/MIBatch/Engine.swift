@@ -217,6 +217,9 @@ public final class Engine: @unchecked Sendable {
             if cancellation.isCancelled { cancelled = true; break }
         }
         if let pending = prefetch { _ = try? pending.result.wait() }
+        // The prepared input is not needed any more: free it before the matrix is copied out.
+        prefetch = nil
+        cache.removeAll()
 
         let mine = tileIndices.flatMap { plan.tiles[$0].cells }
         let failures = kernel.failures(among: mine) { names[$0] }
