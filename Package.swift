@@ -64,6 +64,10 @@ let package = Package(
             name: "SchedulerTests",
             dependencies: ["MIBatch", .product(name: "Atomics", package: "swift-atomics")]
         ),
-        .testTarget(name: "EndToEndTests", dependencies: ["HDF5", "MIBatch", "MIEstimators", "mibatch"]),
+        // Runs the mibatch binary, which `swift test` builds with every other target. Not a
+        // dependency: a test bundle depending on an executable links the executable's code
+        // and linker settings in, and the statically linked runtime (-static-stdlib) cannot
+        // be mixed with the shared one swift-testing uses.
+        .testTarget(name: "EndToEndTests", dependencies: ["HDF5", "MIBatch", "MIEstimators"]),
     ]
 )
