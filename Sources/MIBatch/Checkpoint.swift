@@ -47,6 +47,12 @@ final class Checkpoint: @unchecked Sendable {
     /// Cells recorded since the last flush, already encoded (``entrySize`` bytes each: a
     /// minute of cells on many threads can be a million entries).
     private let pending = Mutex<(count: Int, bytes: [UInt8])>((0, []))
+    /// Held while a record is written (flushes come from the timer, from workers whose
+    /// cell filled the buffer and from the caller); whether every write so far succeeded.
+    private let writer = Mutex<Bool>(true)
+    /// Encoded cells at which the recording thread flushes without waiting for the timer,
+    /// so a fast run never holds all its cells (18 bytes each) until the end.
+    static let flushBytes = 1 << 20
     private var descriptor: Int32 = -1
 
     /// Opens (creating with `header` when absent) the journal for appending.
@@ -131,36 +137,43 @@ final class Checkpoint: @unchecked Sendable {
         return cells
     }
 
-    /// Records a finished cell (any thread); written at the next `flush`.
+    /// Records a finished cell (any thread); written at the next `flush`, or now when
+    /// ``flushBytes`` of cells are waiting.
     func record(_ entry: CellRecord) {
-        pending.withLock { list in
+        let full = pending.withLock { list in
             Self.append32(&list.bytes, UInt32(entry.cell))
             Self.append64(&list.bytes, entry.value.bitPattern)
             list.bytes.append(entry.status)
             Self.append32(&list.bytes, UInt32(clamping: entry.samples))
             list.bytes.append(entry.reason)
             list.count += 1
+            return list.bytes.count >= Self.flushBytes
         }
+        if full { flush() }
     }
 
-    /// Appends every recorded cell as one record and fsyncs. Returns false on a write error.
+    /// Appends every recorded cell as one record and fsyncs. Returns false if this or an
+    /// earlier write failed.
     @discardableResult
     func flush() -> Bool {
-        var batch = pending.withLock { list -> (count: Int, bytes: [UInt8]) in
-            defer { list = (0, []) }
-            return list
+        writer.withLock { allWritten in
+            var batch = pending.withLock { list -> (count: Int, bytes: [UInt8]) in
+                defer { list = (0, []) }
+                return list
+            }
+            guard batch.count > 0 else { return allWritten }
+            // magic | count | entries | checksum of count and entries, written without copying
+            // the entries (a torn record fails its checksum either way).
+            var head: [UInt8] = []
+            Self.append32(&head, Self.recordMagic)
+            Self.append32(&head, UInt32(batch.count))
+            var tail: [UInt8] = []
+            Self.append64(&tail, Self.fnv1a(batch.bytes[...], seed: Self.fnv1a(head[4...])))
+            let ok = Self.writeAll(descriptor, &head) && Self.writeAll(descriptor, &batch.bytes) && Self.writeAll(descriptor, &tail)
+            fsync(descriptor)
+            allWritten = allWritten && ok
+            return allWritten
         }
-        guard batch.count > 0 else { return true }
-        // magic | count | entries | checksum of count and entries, written without copying
-        // the entries (a torn record fails its checksum either way).
-        var head: [UInt8] = []
-        Self.append32(&head, Self.recordMagic)
-        Self.append32(&head, UInt32(batch.count))
-        var tail: [UInt8] = []
-        Self.append64(&tail, Self.fnv1a(batch.bytes[...], seed: Self.fnv1a(head[4...])))
-        let ok = Self.writeAll(descriptor, &head) && Self.writeAll(descriptor, &batch.bytes) && Self.writeAll(descriptor, &tail)
-        fsync(descriptor)
-        return ok
     }
 
     /// Deletes the journal (after the output is safely in place).
