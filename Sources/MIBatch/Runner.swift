@@ -199,10 +199,13 @@ struct CellKernel: Sendable {
 
     /// The matrix with the given axis names; failure reasons counted over `indices`
     /// (default: every cell).
-    func matrix(names: [String], reasonsAmong indices: [Int]? = nil) -> MIMatrix {
-        MIMatrix(rowNames: pairs.rows.map { names[$0] }, columnNames: pairs.columns.map { names[$0] },
-                 values: values.array, status: status.array, samples: samples?.array,
-                 failureReasons: reasonCounts(among: indices ?? Array(cells.indices)))
+    ///
+    /// The values, status and samples are moved out of the kernel, not copied (a matrix is
+    /// not held twice while it is written): call it once, after the last cell.
+    func takeMatrix(names: [String], reasonsAmong indices: [Int]? = nil) -> MIMatrix {
+        let reasons = reasonCounts(among: indices ?? Array(cells.indices))
+        return MIMatrix(rowNames: pairs.rows.map { names[$0] }, columnNames: pairs.columns.map { names[$0] },
+                        values: values.take(), status: status.take(), samples: samples?.take(), failureReasons: reasons)
     }
 }
 
@@ -249,7 +252,7 @@ public enum Runner {
         }
         let failed = kernel.failures(among: Array(cells.indices)) { variables[$0].name }
         warnings += failed.warnings
-        return RunResult(matrix: kernel.matrix(names: variables.map(\.name)), computedPairs: cells.count - failed.count,
+        return RunResult(matrix: kernel.takeMatrix(names: variables.map(\.name)), computedPairs: cells.count - failed.count,
                          failedPairs: failed.count, warnings: warnings)
     }
 }
