@@ -63,6 +63,20 @@ import Testing
     }
 }
 
+@Suite struct TileCellsTests {
+    @Test func runsHoldExactlyTheAppendedIndices() {
+        let lists: [[Int]] = [[], [0], [5], [0, 1, 2], [3, 4, 7, 8, 9, 20, 22], Array(10..<40) + Array(50..<51)]
+        for list in lists {
+            let cells = TileCells(list)
+            #expect(Array(cells) == list)
+            #expect(cells.count == list.count)
+            #expect(cells.indices.map { cells[$0] } == list)
+            #expect(cells == TileCells(list))
+        }
+        #expect(TileCells([1, 2]) != TileCells([1, 3]))
+    }
+}
+
 @Suite struct WorkerPoolTests {
     @Test(arguments: [1, 2, 3, 8])
     func everyTaskRunsExactlyOnce(threads: Int) {
