@@ -44,7 +44,15 @@ final class Checkpoint: @unchecked Sendable {
     static func path(for output: String) -> String { output + ".ckpt" }
 
     let path: String
-    private let pending = Mutex<[CellRecord]>([])
+    /// Cells recorded since the last flush, already encoded (``entrySize`` bytes each: a
+    /// minute of cells on many threads can be a million entries).
+    private let pending = Mutex<(count: Int, bytes: [UInt8])>((0, []))
+    /// Held while a record is written (flushes come from the timer, from workers whose
+    /// cell filled the buffer and from the caller); whether every write so far succeeded.
+    private let writer = Mutex<Bool>(true)
+    /// Encoded cells at which the recording thread flushes without waiting for the timer,
+    /// so a fast run never holds all its cells (18 bytes each) until the end.
+    static let flushBytes = 1 << 20
     private var descriptor: Int32 = -1
 
     /// Opens (creating with `header` when absent) the journal for appending.
@@ -129,36 +137,43 @@ final class Checkpoint: @unchecked Sendable {
         return cells
     }
 
-    /// Records a finished cell (any thread); written at the next `flush`.
+    /// Records a finished cell (any thread); written at the next `flush`, or now when
+    /// ``flushBytes`` of cells are waiting.
     func record(_ entry: CellRecord) {
-        pending.withLock { $0.append(entry) }
+        let full = pending.withLock { list in
+            Self.append32(&list.bytes, UInt32(entry.cell))
+            Self.append64(&list.bytes, entry.value.bitPattern)
+            list.bytes.append(entry.status)
+            Self.append32(&list.bytes, UInt32(clamping: entry.samples))
+            list.bytes.append(entry.reason)
+            list.count += 1
+            return list.bytes.count >= Self.flushBytes
+        }
+        if full { flush() }
     }
 
-    /// Appends every recorded cell as one record and fsyncs. Returns false on a write error.
+    /// Appends every recorded cell as one record and fsyncs. Returns false if this or an
+    /// earlier write failed.
     @discardableResult
     func flush() -> Bool {
-        let batch = pending.withLock { list -> [CellRecord] in
-            defer { list.removeAll(keepingCapacity: true) }
-            return list
+        writer.withLock { allWritten in
+            var batch = pending.withLock { list -> (count: Int, bytes: [UInt8]) in
+                defer { list = (0, []) }
+                return list
+            }
+            guard batch.count > 0 else { return allWritten }
+            // magic | count | entries | checksum of count and entries, written without copying
+            // the entries (a torn record fails its checksum either way).
+            var head: [UInt8] = []
+            Self.append32(&head, Self.recordMagic)
+            Self.append32(&head, UInt32(batch.count))
+            var tail: [UInt8] = []
+            Self.append64(&tail, Self.fnv1a(batch.bytes[...], seed: Self.fnv1a(head[4...])))
+            let ok = Self.writeAll(descriptor, &head) && Self.writeAll(descriptor, &batch.bytes) && Self.writeAll(descriptor, &tail)
+            fsync(descriptor)
+            allWritten = allWritten && ok
+            return allWritten
         }
-        guard !batch.isEmpty else { return true }
-        var body: [UInt8] = []
-        body.reserveCapacity(4 + batch.count * Self.entrySize)
-        Self.append32(&body, UInt32(batch.count))
-        for entry in batch {
-            Self.append32(&body, UInt32(entry.cell))
-            Self.append64(&body, entry.value.bitPattern)
-            body.append(entry.status)
-            Self.append32(&body, UInt32(clamping: entry.samples))
-            body.append(entry.reason)
-        }
-        var record: [UInt8] = []
-        Self.append32(&record, Self.recordMagic)
-        record += body
-        Self.append64(&record, Self.fnv1a(body[...]))
-        let ok = Self.writeAll(descriptor, &record)
-        fsync(descriptor)
-        return ok
     }
 
     /// Deletes the journal (after the output is safely in place).
@@ -180,8 +195,9 @@ final class Checkpoint: @unchecked Sendable {
         }
     }
 
-    static func fnv1a(_ bytes: ArraySlice<UInt8>) -> UInt64 {
-        var hash: UInt64 = 0xCBF2_9CE4_8422_2325
+    /// FNV-1a of `bytes`, continuing from `seed` (the hash of the bytes before them).
+    static func fnv1a(_ bytes: ArraySlice<UInt8>, seed: UInt64 = 0xCBF2_9CE4_8422_2325) -> UInt64 {
+        var hash = seed
         for byte in bytes { hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01B3 }
         return hash
     }

@@ -217,13 +217,16 @@ public final class Engine: @unchecked Sendable {
             if cancellation.isCancelled { cancelled = true; break }
         }
         if let pending = prefetch { _ = try? pending.result.wait() }
+        // The prepared input is not needed any more: free it before the matrix is copied out.
+        prefetch = nil
+        cache.removeAll()
 
         let mine = tileIndices.flatMap { plan.tiles[$0].cells }
         let failures = kernel.failures(among: mine) { names[$0] }
         warnings += failures.warnings
         let width = plan.pairs.columns.count
         let done = mine.filter { kernel.status[plan.cells[$0].row * width + plan.cells[$0].column] != PairStatus.notComputed.rawValue }.count
-        return EngineOutcome(matrix: kernel.matrix(names: names, reasonsAmong: mine), digest: digest, doneCells: done,
+        return EngineOutcome(matrix: kernel.takeMatrix(names: names, reasonsAmong: mine), digest: digest, doneCells: done,
                              totalCells: mine.count, failedCells: failures.count, warnings: warnings, cancelled: cancelled)
     }
 

@@ -178,15 +178,26 @@ public enum OutputWriter {
     }
 
     /// Re-opens the written file and checks that it holds exactly `matrix`.
+    ///
+    /// `/mi` is read back one band of chunk rows at a time, so the check holds a band, not a
+    /// second copy of the matrix.
     static func verify(_ matrix: MIMatrix, at path: String) throws {
         let file = try File.open(path)
         let mi = try file.dataset("/mi")
-        let values = try mi.readAll()
+        let rows = matrix.rowNames.count, columns = matrix.columnNames.count
+        var same = mi.shape == [rows, columns] && matrix.values.count == rows * columns
+        let band = OutputStorage.chunkShape(rows: rows, columns: columns)[0]
+        var start = 0
+        while same && start < rows {
+            let end = min(rows, start + band)
+            let values = try mi.read(rows: start..<end, columns: 0..<columns)
+            same = zip(values, matrix.values[(start * columns)..<(end * columns)])
+                .allSatisfy { $0.bitPattern == $1.bitPattern || ($0.isNaN && $1.isNaN) }
+            start = end
+        }
         let status = try file.dataset("/status").readBytes()
         let samples = file.contains("/samples") ? try file.dataset("/samples").readAll().map { Int32($0) } : nil
-        let same = values.count == matrix.values.count
-            && zip(values, matrix.values).allSatisfy { $0.bitPattern == $1.bitPattern || ($0.isNaN && $1.isNaN) }
-            && status == matrix.status && samples == matrix.samples
+        same = same && status == matrix.status && samples == matrix.samples
         guard same else {
             throw MIBatchError.cannotCreateOutput(path: path, reason: "verification after writing failed: the file does not hold what was written")
         }

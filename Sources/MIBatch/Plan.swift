@@ -9,12 +9,65 @@ public struct Tile: Sendable, Equatable {
     /// The two blocks (indices into ``ExecutionPlan/blocks``), `first <= second`.
     public var blocks: (first: Int, second: Int)
     /// Indices into ``ExecutionPlan/cells``, ascending.
-    public var cells: [Int]
+    public var cells: TileCells
     /// Estimated cost in arbitrary units (see ``ExecutionPlan/cellCost(_:)``).
     public var cost: Double
 
     public static func == (a: Tile, b: Tile) -> Bool {
         a.index == b.index && a.blocks == b.blocks && a.cells == b.cells && a.cost == b.cost
+    }
+}
+
+/// The cells of a tile: ascending indices into ``ExecutionPlan/cells``, stored as runs of
+/// consecutive indices (a tile's cells of one matrix row are consecutive), so a plan's tiles
+/// take a few bytes per row of a block instead of 8 bytes a cell.
+public struct TileCells: RandomAccessCollection, Equatable, Sendable {
+    /// Maximal runs of consecutive indices, ascending.
+    private var runs: [Range<Int>] = []
+    /// Cells before each run, and the count at the end.
+    private var before: [Int] = [0]
+
+    /// No cells.
+    public init() {}
+
+    /// The cells `indices` (ascending).
+    public init(_ indices: some Sequence<Int>) {
+        for index in indices { append(index) }
+    }
+
+    /// Adds `index`, which must be above every index held.
+    public mutating func append(_ index: Int) {
+        if let last = runs.last {
+            precondition(index >= last.upperBound, "tile cells are appended in ascending order")
+            if index == last.upperBound {
+                runs[runs.count - 1] = last.lowerBound..<index + 1
+                before[before.count - 1] += 1
+                return
+            }
+        }
+        runs.append(index..<index + 1)
+        before.append(before[before.count - 1] + 1)
+    }
+
+    /// Always 0.
+    public var startIndex: Int { 0 }
+    /// The number of cells.
+    public var endIndex: Int { before[before.count - 1] }
+
+    /// Walks the runs (no search per element).
+    public func makeIterator() -> FlattenSequence<[Range<Int>]>.Iterator { runs.joined().makeIterator() }
+
+    /// The `position`-th cell index.
+    ///
+    /// - Complexity: O(log runs).
+    public subscript(position: Int) -> Int {
+        precondition(position >= 0 && position < endIndex, "tile cell position out of range")
+        var low = 0, high = runs.count   // the run holding `position`: before[low] <= position < before[low + 1]
+        while high - low > 1 {
+            let middle = (low + high) / 2
+            if before[middle] <= position { low = middle } else { high = middle }
+        }
+        return runs[low].lowerBound + (position - before[low])
     }
 }
 
@@ -24,7 +77,7 @@ public struct ExecutionPlan: Sendable {
     /// Which pairs the matrix holds.
     public var pairs: PairPlan
     /// The cells to estimate, as (row, column) positions in the output matrix.
-    public var cells: [(row: Int, column: Int)]
+    public var cells: CellList
     /// Groups of variable indices (contiguous in input order) loaded together.
     public var blocks: [[Int]]
     /// Tiles in execution order: all tiles of the lowest block first, so one block stays
@@ -101,10 +154,10 @@ public struct ExecutionPlan: Sendable {
                                  holdsAllInput: holdsAll, residentBlocks: residentBlocks, bandBytes: model.bandBytes, samples: catalog.samples,
                                  dimensions: catalog.variables.map(\.dimension), estimator: configuration.estimator,
                                  mine: configuration.mine)
-        var byTile: [Int: [Int]] = [:]
+        var byTile: [Int: TileCells] = [:]
         for (index, cell) in cells.enumerated() {
             let a = blockOf[pairs.rows[cell.row]], b = blockOf[pairs.columns[cell.column]]
-            byTile[min(a, b) * blocks.count + max(a, b), default: []].append(index)
+            byTile[min(a, b) * blocks.count + max(a, b), default: TileCells()].append(index)
         }
         plan.tiles = byTile.keys.sorted().enumerated().map { position, key in
             let members = byTile[key]!

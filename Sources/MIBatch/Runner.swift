@@ -1,5 +1,6 @@
 import Foundation
 import MIEstimators
+import Synchronization
 
 /// Status codes stored in `/status` (design.md §5).
 public enum PairStatus: UInt8, Sendable {
@@ -64,20 +65,21 @@ struct CellKernel: Sendable {
     let estimator: PairEstimator
     let scale: Double
     let pairs: PairPlan
-    let cells: [(row: Int, column: Int)]
+    let cells: CellList
     let values: SharedBuffer<Double>
     let status: SharedBuffer<UInt8>
     /// Samples used per matrix cell (pairwise mode only).
     let samples: SharedBuffer<Int32>?
     /// `FailureReason` raw value per cell index (carried by checkpoints).
     let reasonCodes: SharedBuffer<UInt8>
-    let reasons: SharedBuffer<String?>
+    /// The failure text of each failed cell that has one (few cells fail, so a sparse map).
+    let reasons: SparseTexts
     let policy: NonFinitePolicy
     let minimumSamples: Int
     let jitter: Double?
     let seed: UInt64
 
-    init(configuration: RunConfiguration, pairs: PairPlan, cells: [(row: Int, column: Int)]) {
+    init(configuration: RunConfiguration, pairs: PairPlan, cells: CellList) {
         estimator = PairEstimator(configuration)
         scale = configuration.units.fromNats
         self.pairs = pairs
@@ -88,7 +90,7 @@ struct CellKernel: Sendable {
         policy = configuration.nan
         samples = policy == .pairwise ? SharedBuffer(repeating: 0, count: size) : nil
         reasonCodes = SharedBuffer(repeating: FailureReason.none.rawValue, count: cells.count)
-        reasons = SharedBuffer(repeating: nil, count: cells.count)
+        reasons = SparseTexts()
         minimumSamples = configuration.minimumSamples
         jitter = configuration.jitter
         seed = configuration.seed
@@ -197,10 +199,24 @@ struct CellKernel: Sendable {
 
     /// The matrix with the given axis names; failure reasons counted over `indices`
     /// (default: every cell).
-    func matrix(names: [String], reasonsAmong indices: [Int]? = nil) -> MIMatrix {
-        MIMatrix(rowNames: pairs.rows.map { names[$0] }, columnNames: pairs.columns.map { names[$0] },
-                 values: values.array, status: status.array, samples: samples?.array,
-                 failureReasons: reasonCounts(among: indices ?? Array(cells.indices)))
+    ///
+    /// The values, status and samples are moved out of the kernel, not copied (a matrix is
+    /// not held twice while it is written): call it once, after the last cell.
+    func takeMatrix(names: [String], reasonsAmong indices: [Int]? = nil) -> MIMatrix {
+        let reasons = reasonCounts(among: indices ?? Array(cells.indices))
+        return MIMatrix(rowNames: pairs.rows.map { names[$0] }, columnNames: pairs.columns.map { names[$0] },
+                        values: values.take(), status: status.take(), samples: samples?.take(), failureReasons: reasons)
+    }
+}
+
+/// Texts for a few of many indices, written by several threads: 16 bytes a cell would
+/// be a megabyte per 65,536 cells of mostly `nil`.
+final class SparseTexts: Sendable {
+    private let texts = Mutex<[Int: String]>([:])
+
+    subscript(index: Int) -> String? {
+        get { texts.withLock { $0[index] } }
+        set { texts.withLock { $0[index] = newValue } }
     }
 }
 
@@ -236,7 +252,7 @@ public enum Runner {
         }
         let failed = kernel.failures(among: Array(cells.indices)) { variables[$0].name }
         warnings += failed.warnings
-        return RunResult(matrix: kernel.matrix(names: variables.map(\.name)), computedPairs: cells.count - failed.count,
+        return RunResult(matrix: kernel.takeMatrix(names: variables.map(\.name)), computedPairs: cells.count - failed.count,
                          failedPairs: failed.count, warnings: warnings)
     }
 }

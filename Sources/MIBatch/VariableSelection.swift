@@ -83,18 +83,9 @@ public struct PairPlan: Sendable, Equatable {
         PairPlan(rows: Array(0..<count), columns: Array(0..<count), isSymmetric: true)
     }
 
-    /// The (row, column) cells to estimate, in a fixed order: for a symmetric plan only i < j.
-    /// A variable paired with itself is never estimated.
-    public var cells: [(row: Int, column: Int)] {
-        var list: [(Int, Int)] = []
-        for r in rows.indices {
-            for c in columns.indices {
-                if isSymmetric ? c <= r : rows[r] == columns[c] { continue }
-                list.append((r, c))
-            }
-        }
-        return list
-    }
+    /// The (row, column) cells to estimate, in a fixed order (row-major): for a symmetric
+    /// plan only i < j. A variable paired with itself is never estimated.
+    public var cells: CellList { CellList(self) }
 
     /// Resolves `--x-vars` / `--y-vars` patterns (comma-separated names or shell globs)
     /// against `names`, keeping the order of the names list.
@@ -116,5 +107,60 @@ public struct PairPlan: Sendable, Equatable {
             for index in matches { chosen[index] = true }
         }
         return names.indices.filter { chosen[$0] }
+    }
+}
+
+/// The cells of a ``PairPlan`` in their fixed row-major order, (row, column) positions in
+/// the output matrix.
+///
+/// Computed on access from per-row offsets instead of stored: a stored list takes 16 bytes
+/// a cell (1.2 MiB at 400 variables, 275 MiB at 6,000), this takes 16 bytes a row.
+public struct CellList: RandomAccessCollection, Sendable {
+    /// Cells before each row; one more entry than rows, the last being the count.
+    private let rowStart: [Int]
+    /// Per row of a rectangular plan: the column holding the row's own variable (never
+    /// estimated), or the column count when there is none. Empty for a symmetric plan.
+    private let skipped: [Int]
+
+    /// The cells of `plan`.
+    ///
+    /// - Complexity: O(rows + columns).
+    public init(_ plan: PairPlan) {
+        var starts = [0]
+        starts.reserveCapacity(plan.rows.count + 1)
+        var skipped: [Int] = []
+        if plan.isSymmetric {
+            for r in plan.rows.indices { starts.append(starts[r] + plan.columns.count - 1 - r) }
+        } else {
+            var columnOf: [Int: Int] = [:]
+            for (c, variable) in plan.columns.enumerated() where columnOf[variable] == nil { columnOf[variable] = c }
+            skipped = plan.rows.map { columnOf[$0] ?? plan.columns.count }
+            for r in plan.rows.indices {
+                starts.append(starts[r] + plan.columns.count - (skipped[r] < plan.columns.count ? 1 : 0))
+            }
+        }
+        rowStart = starts
+        self.skipped = skipped
+    }
+
+    /// Always 0.
+    public var startIndex: Int { 0 }
+    /// The number of cells.
+    public var endIndex: Int { rowStart[rowStart.count - 1] }
+
+    /// The cell at `index`.
+    ///
+    /// - Complexity: O(log rows).
+    public subscript(index: Int) -> (row: Int, column: Int) {
+        precondition(index >= 0 && index < endIndex, "cell index out of range")
+        // The last row starting at or before `index` (rows without cells start where the next does).
+        var low = 0, high = rowStart.count - 1
+        while high - low > 1 {
+            let middle = (low + high) / 2
+            if rowStart[middle] <= index { low = middle } else { high = middle }
+        }
+        let offset = index - rowStart[low]
+        if skipped.isEmpty { return (low, low + 1 + offset) }
+        return (low, offset >= skipped[low] ? offset + 1 : offset)
     }
 }

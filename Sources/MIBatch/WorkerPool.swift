@@ -19,7 +19,7 @@ enum WorkerPool {
 
 /// A fixed-size buffer that several threads write to at disjoint indices.
 final class SharedBuffer<Element>: @unchecked Sendable {
-    let pointer: UnsafeMutableBufferPointer<Element>
+    private(set) var pointer: UnsafeMutableBufferPointer<Element>
 
     init(repeating value: Element, count: Int) {
         pointer = .allocate(capacity: count)
@@ -37,4 +37,17 @@ final class SharedBuffer<Element>: @unchecked Sendable {
     }
 
     var array: [Element] { Array(pointer) }
+
+    /// The elements moved into an array, the buffer freed: it is empty afterwards (for
+    /// results handed on once, so they are not held twice).
+    func take() -> [Element] {
+        let count = pointer.count
+        let elements = [Element](unsafeUninitializedCapacity: count) { target, initialized in
+            _ = target.moveInitialize(fromContentsOf: pointer)
+            initialized = count
+        }
+        pointer.deallocate()
+        pointer = UnsafeMutableBufferPointer(start: nil, count: 0)
+        return elements
+    }
 }

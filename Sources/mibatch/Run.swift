@@ -28,6 +28,7 @@ struct Run: ParsableCommand {
         // A file-size limit (ulimit -f) must fail the write with EFBIG, reported like a full
         // disk, instead of killing the process before it can remove its temporary file.
         signal(SIGXFSZ, SIG_IGN)
+        Allocator.useOneArena()
         if let shards = options.shards {
             guard let id = ProcessInfo.processInfo.environment["SLURM_ARRAY_TASK_ID"].flatMap(Int.init) else {
                 throw ValidationError("--shards N takes the shard from SLURM_ARRAY_TASK_ID, which is not set; use --shard I/N outside a SLURM array")

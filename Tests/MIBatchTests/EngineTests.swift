@@ -35,6 +35,48 @@ import Testing
     }
 }
 
+@Suite struct CellListTests {
+    /// The stored list `PairPlan.cells` used to be: row-major, i < j when symmetric, no
+    /// variable paired with itself.
+    func enumerated(_ plan: PairPlan) -> [[Int]] {
+        var list: [[Int]] = []
+        for r in plan.rows.indices {
+            for c in plan.columns.indices where !(plan.isSymmetric ? c <= r : plan.rows[r] == plan.columns[c]) {
+                list.append([r, c])
+            }
+        }
+        return list
+    }
+
+    @Test func computedCellsMatchTheEnumeration() throws {
+        var plans: [PairPlan] = (0...6).map { PairPlan.allPairs($0) }
+        plans.append(PairPlan(rows: [0, 1, 2], columns: [3, 4], isSymmetric: false))
+        plans.append(PairPlan(rows: [0, 1, 2, 3], columns: [2, 0, 5], isSymmetric: false))
+        plans.append(PairPlan(rows: [4], columns: [4], isSymmetric: false))
+        plans.append(PairPlan(rows: [1, 2, 3], columns: [1, 2, 3], isSymmetric: false))
+        plans.append(PairPlan(rows: [], columns: [1], isSymmetric: false))
+        for plan in plans {
+            let cells = plan.cells
+            #expect(cells.map { [$0.row, $0.column] } == enumerated(plan), "\(plan)")
+            #expect(cells.count == enumerated(plan).count)
+        }
+    }
+}
+
+@Suite struct TileCellsTests {
+    @Test func runsHoldExactlyTheAppendedIndices() {
+        let lists: [[Int]] = [[], [0], [5], [0, 1, 2], [3, 4, 7, 8, 9, 20, 22], Array(10..<40) + Array(50..<51)]
+        for list in lists {
+            let cells = TileCells(list)
+            #expect(Array(cells) == list)
+            #expect(cells.count == list.count)
+            #expect(cells.indices.map { cells[$0] } == list)
+            #expect(cells == TileCells(list))
+        }
+        #expect(TileCells([1, 2]) != TileCells([1, 3]))
+    }
+}
+
 @Suite struct WorkerPoolTests {
     @Test(arguments: [1, 2, 3, 8])
     func everyTaskRunsExactlyOnce(threads: Int) {
