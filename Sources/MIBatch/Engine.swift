@@ -127,9 +127,8 @@ public final class Engine: @unchecked Sendable {
                          reason: FailureReason(rawValue: entry.reason) ?? .other)
         }
         doneCount.store(restored.count, ordering: .relaxed)
-        // Grow the shared digamma table once, before the workers start: with --nan pairwise
-        // pairs differ in n, and growing it while other workers read it is a data race
-        // (ThreadSanitizer reports it in Digamma's copy-on-write buffer).
+        // Grow the shared digamma table once, before the workers start (with --nan pairwise
+        // pairs differ in n): growth is thread-safe, but then no worker waits on its lock.
         _ = Digamma.table(upTo: catalog.samples)
 
         let names = catalog.variables.map(\.name)
