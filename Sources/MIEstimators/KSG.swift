@@ -60,15 +60,14 @@ public struct KSG: Sendable {
         let storedValues: [Double]
         /// d == 1: values ascending (ties by sample index).
         let sorted: [Double]
-        /// d == 1: each sample's position in `sorted`, in 16 bits when n ≤ 65,536 (`rank16`,
-        /// `rank32` empty; 10 bytes per sample prepared instead of 12) and 32 bits otherwise.
-        let rank16: [UInt16]
-        let rank32: [Int32]
+        /// d == 1: each sample's position in `sorted`, in 2 bytes when n ≤ 65,536, 3 bytes when
+        /// n ≤ 16,777,216, 4 above (10, 11 or 12 bytes per sample prepared with `sorted`).
+        let ranks: _PackedRanks
         /// d > 1: k-d tree for marginal range counts.
         let tree: _KDTree?
 
-        /// `narrowRanks` overrides the rank width (tests run both widths on small inputs).
-        init(_ v: VariableData, narrowRanks: Bool? = nil) {
+        /// `rankWidth` overrides the rank width in bytes (tests run every width on small inputs).
+        init(_ v: VariableData, rankWidth: Int? = nil) {
             precondition(v.count < (1 << 30), "KSG: at most 2^30 samples")
             precondition(v.values.count == v.count * v.dimension, "KSG: inconsistent VariableData")
             count = v.count
@@ -89,25 +88,15 @@ public struct KSG: Sendable {
                 var order = Array(0..<v.count)
                 order.sort { vals[$0] < vals[$1] || (vals[$0] == vals[$1] && $0 < $1) }
                 sorted = order.map { vals[$0] }
-                if narrowRanks ?? (v.count <= 1 << 16) {
-                    precondition(v.count <= 1 << 16, "KSG: 16-bit ranks need n <= 65,536")
-                    var r = [UInt16](repeating: 0, count: v.count)
-                    for (pos, i) in order.enumerated() { r[i] = UInt16(truncatingIfNeeded: pos) }
-                    rank16 = r
-                    rank32 = []
-                } else {
-                    var r = [Int32](repeating: 0, count: v.count)
-                    for (pos, i) in order.enumerated() { r[i] = Int32(pos) }
-                    rank32 = r
-                    rank16 = []
-                }
+                var r = [Int32](repeating: 0, count: v.count)
+                for (pos, i) in order.enumerated() { r[i] = Int32(pos) }
+                ranks = _PackedRanks(r, width: rankWidth ?? _PackedRanks.width(forCount: v.count))
                 tree = nil
                 storedValues = []
             } else {
                 storedValues = v.values
                 sorted = []
-                rank16 = []
-                rank32 = []
+                ranks = _PackedRanks([], width: 4)
                 tree = (v.dimension > 1 && bad == 0 && v.count > 0)
                     ? v.values.withUnsafeBufferPointer { _KDTree(values: $0, count: v.count, dim: v.dimension) }
                     : nil
@@ -119,19 +108,7 @@ public struct KSG: Sendable {
         /// - Complexity: O(n) for a scalar variable (a new array), O(1) otherwise.
         var values: [Double] {
             guard storedValues.isEmpty, dimension == 1, count > 0 else { return storedValues }
-            return rank16.isEmpty ? rank32.map { sorted[Int($0)] } : rank16.map { sorted[Int($0)] }
-        }
-
-        /// Scalar variables: the sorted values and each sample's rank in them, 16-bit (`narrow`)
-        /// or 32-bit; exactly one of the rank pointers is non-nil.
-        func withUnsafeSorted<R>(
-            _ body: (UnsafePointer<Double>, UnsafePointer<UInt16>?, UnsafePointer<Int32>?) -> R
-        ) -> R {
-            sorted.withUnsafeBufferPointer { s in
-                rank16.isEmpty
-                    ? rank32.withUnsafeBufferPointer { body(s.baseAddress!, nil, $0.baseAddress!) }
-                    : rank16.withUnsafeBufferPointer { body(s.baseAddress!, $0.baseAddress!, nil) }
-            }
+            return (0..<count).map { sorted[ranks[$0]] }
         }
 
         /// The values in sample order, and the sorted values (scalar) or the k-d tree view.
@@ -177,13 +154,24 @@ public struct KSG: Sendable {
         var hist = [Int32](repeating: 0, count: n + 1)
         hist.withUnsafeMutableBufferPointer { h in
             if x.dimension == 1 && y.dimension == 1 {
-                x.withUnsafeSorted { xs, x16, x32 in
-                    y.withUnsafeSorted { ys, y16, y32 in
-                        // Equal n, so both variables have ranks of the same width.
-                        if let x16, let y16 {
-                            _ksgScalarHistogram(n: n, k: k, algorithm: algorithm, xs: xs, xr: x16, ys: ys, yr: y16, hist: h.baseAddress!)
-                        } else {
-                            _ksgScalarHistogram(n: n, k: k, algorithm: algorithm, xs: xs, xr: x32!, ys: ys, yr: y32!, hist: h.baseAddress!)
+                precondition(x.ranks.width == y.ranks.width, "KSG: equal n, equal rank widths")
+                x.sorted.withUnsafeBufferPointer { xs in
+                    y.sorted.withUnsafeBufferPointer { ys in
+                        x.ranks.withUnsafeBytes { xb in
+                            y.ranks.withUnsafeBytes { yb in
+                                let xs = xs.baseAddress!, ys = ys.baseAddress!, h = h.baseAddress!
+                                switch x.ranks.width {
+                                case 2:
+                                    _ksgScalarHistogram(n: n, k: k, algorithm: algorithm, xs: xs, xr: _Ranks16(base: xb),
+                                                        ys: ys, yr: _Ranks16(base: yb), hist: h)
+                                case 3:
+                                    _ksgScalarHistogram(n: n, k: k, algorithm: algorithm, xs: xs, xr: _Ranks24(base: xb),
+                                                        ys: ys, yr: _Ranks24(base: yb), hist: h)
+                                default:
+                                    _ksgScalarHistogram(n: n, k: k, algorithm: algorithm, xs: xs, xr: _Ranks32(base: xb),
+                                                        ys: ys, yr: _Ranks32(base: yb), hist: h)
+                                }
+                            }
                         }
                     }
                 }

@@ -83,11 +83,11 @@ struct _ListAny: _KSGList {
 /// Fills `hist[m]` with how many marginal terms have digamma argument m (see `KSG`).
 ///
 /// `xs`/`ys`: each variable's values ascending; `xr`/`yr`: each sample's rank in them
-/// (so sample i's value is `xs[xr[i]]`), 16- or 32-bit.
-func _ksgScalarHistogram<Rank: BinaryInteger>(
+/// (so sample i's value is `xs[xr[i]]`), read from packed storage of any width.
+func _ksgScalarHistogram<Ranks: _RankReader>(
     n: Int, k: Int, algorithm: KSGAlgorithm,
-    xs: UnsafePointer<Double>, xr: UnsafePointer<Rank>,
-    ys: UnsafePointer<Double>, yr: UnsafePointer<Rank>,
+    xs: UnsafePointer<Double>, xr: Ranks,
+    ys: UnsafePointer<Double>, yr: Ranks,
     hist: UnsafeMutablePointer<Int32>
 ) {
     if k == 3 {
@@ -100,10 +100,10 @@ func _ksgScalarHistogram<Rank: BinaryInteger>(
 }
 
 @inline(__always)
-private func _gridHistogram<List: _KSGList, Rank: BinaryInteger>(
+private func _gridHistogram<List: _KSGList, Ranks: _RankReader>(
     _: List.Type, n: Int, k: Int, algorithm: KSGAlgorithm,
-    xs: UnsafePointer<Double>, xr: UnsafePointer<Rank>,
-    ys: UnsafePointer<Double>, yr: UnsafePointer<Rank>,
+    xs: UnsafePointer<Double>, xr: Ranks,
+    ys: UnsafePointer<Double>, yr: Ranks,
     hist: UnsafeMutablePointer<Int32>
 ) {
     let w = max(1, Int((Double(n) * _gridCellFactor).squareRoot()))
@@ -139,7 +139,7 @@ private func _gridHistogram<List: _KSGList, Rank: BinaryInteger>(
     // then filled from it with sequential reads.
     cellStart.initialize(repeating: 0, count: 2 * cells + 2)
     for i in 0..<n {
-        let cx = Int(band[Int(xr[i])]), cy = Int(band[Int(yr[i])])
+        let cx = Int(band[xr[i]]), cy = Int(band[yr[i]])
         cellStart[cx &* g &+ cy &+ 1] &+= 1
         rowStart[cy &* g &+ cx &+ 1] &+= 1
     }
@@ -149,13 +149,14 @@ private func _gridHistogram<List: _KSGList, Rank: BinaryInteger>(
     }
     fill.update(from: cellStart, count: cells)
     for i in 0..<n {
-        let c = Int(band[Int(xr[i])]) &* g &+ Int(band[Int(yr[i])])
+        let rx = xr[i], ry = yr[i]
+        let c = Int(band[rx]) &* g &+ Int(band[ry])
         let p = Int(fill[c])
         fill[c] &+= 1
-        gx[p] = xs[Int(xr[i])]
-        gy[p] = ys[Int(yr[i])]
-        gxr[p] = Int32(truncatingIfNeeded: xr[i])
-        gyr[p] = Int32(truncatingIfNeeded: yr[i])
+        gx[p] = xs[rx]
+        gy[p] = ys[ry]
+        gxr[p] = Int32(truncatingIfNeeded: rx)
+        gyr[p] = Int32(truncatingIfNeeded: ry)
     }
     fill.update(from: rowStart, count: cells)
     for p in 0..<n {

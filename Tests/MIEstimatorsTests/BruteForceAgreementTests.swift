@@ -88,10 +88,10 @@ extension BruteForceAgreementTests {
     }
 }
 
-/// Scalar variables keep 16-bit ranks up to n = 65,536 and 32-bit ranks above; both widths
-/// run the same kernel and must give the same bits.
+/// Scalar variables keep their ranks in 2 bytes up to n = 65,536, 3 bytes up to 16,777,216
+/// and 4 above; every width runs the same kernel and must give the same bits.
 @Suite struct RankWidthTests {
-    @Test func bothWidthsGiveTheSameBits() throws {
+    @Test func everyWidthGivesTheSameBits() throws {
         let n = 700
         let u = uniformData(n: n, d: 1, seed: 41, stream: 1)
         let noise = uniformData(n: n, d: 1, seed: 41, stream: 2)
@@ -100,21 +100,45 @@ extension BruteForceAgreementTests {
         for k in [1, 3, 4] {
             for alg in KSGAlgorithm.allCases {
                 let est = KSG(k: k, algorithm: alg)
-                let narrow = try est.estimate(KSG.Prepared(u, narrowRanks: true), KSG.Prepared(t, narrowRanks: true))
-                let wide = try est.estimate(KSG.Prepared(u, narrowRanks: false), KSG.Prepared(t, narrowRanks: false))
-                #expect(narrow.bitPattern == wide.bitPattern, "k=\(k) \(alg): \(narrow) vs \(wide)")
-                #expect(abs(narrow - Reference.ksg(alg, u, t, k: k)) <= 1e-12, "k=\(k) \(alg)")
+                let bits = try [2, 3, 4].map { w in
+                    try est.estimate(KSG.Prepared(u, rankWidth: w), KSG.Prepared(t, rankWidth: w)).bitPattern
+                }
+                #expect(bits[0] == bits[1] && bits[1] == bits[2], "k=\(k) \(alg): \(bits)")
+                #expect(abs(Double(bitPattern: bits[0]) - Reference.ksg(alg, u, t, k: k)) <= 1e-12, "k=\(k) \(alg)")
             }
         }
     }
 
     @Test func widthFollowsSampleCount() {
+        #expect(_PackedRanks.width(forCount: 1 << 16) == 2)
+        #expect(_PackedRanks.width(forCount: (1 << 16) + 1) == 3)
+        #expect(_PackedRanks.width(forCount: 1 << 24) == 3)
+        #expect(_PackedRanks.width(forCount: (1 << 24) + 1) == 4)
         let atLimit = KSG.Prepared(uniformData(n: 1 << 16, d: 1, seed: 5))
         let above = KSG.Prepared(uniformData(n: (1 << 16) + 1, d: 1, seed: 5))
-        #expect(atLimit.rank16.count == 1 << 16 && atLimit.rank32.isEmpty)
-        #expect(above.rank32.count == (1 << 16) + 1 && above.rank16.isEmpty)
-        // The largest rank survives the narrow storage: the maximum sits at position 65,535.
-        let top = atLimit.values.indices.max { atLimit.values[$0] < atLimit.values[$1] }!
-        #expect(atLimit.rank16[top] == UInt16.max)
+        #expect(atLimit.ranks.width == 2 && atLimit.ranks.count == 1 << 16)
+        #expect(above.ranks.width == 3 && above.ranks.count == (1 << 16) + 1)
+        // The largest rank survives the narrow storage (position 65,535), and the values in
+        // sample order are rebuilt exactly from sorted values and ranks.
+        let data = uniformData(n: 1 << 16, d: 1, seed: 5)
+        let top = data.values.indices.max { data.values[$0] < data.values[$1] }!
+        #expect(atLimit.ranks[top] == 65_535)
+        #expect(atLimit.values == data.values)
+        #expect(above.values == uniformData(n: (1 << 16) + 1, d: 1, seed: 5).values)
+    }
+
+    @Test func packingRoundTripsAtEveryWidth() {
+        for (w, top) in [(2, Int32(UInt16.max)), (3, Int32((1 << 24) - 1)), (4, Int32.max)] {
+            let ranks: [Int32] = [0, 1, 255, 256, 65_535, top, top - 1]
+            let packed = _PackedRanks(ranks, width: w)
+            #expect(packed.count == ranks.count)
+            #expect((0..<ranks.count).map { packed[$0] } == ranks.map(Int.init), "width \(w)")
+            let read: [Int] = packed.withUnsafeBytes { base in
+                (0..<ranks.count).map { i in
+                    w == 2 ? _Ranks16(base: base)[i] : w == 3 ? _Ranks24(base: base)[i] : _Ranks32(base: base)[i]
+                }
+            }
+            #expect(read == ranks.map(Int.init), "reader, width \(w)")
+        }
     }
 }
