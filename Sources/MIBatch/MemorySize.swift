@@ -51,7 +51,16 @@ public enum MemorySize {
     public static var defaultBudget: Int { Int(Double(physical) * defaultFraction) }
 
     /// Peak resident set size of this process so far, in bytes.
+    ///
+    /// Linux: `VmHWM` from /proc/self/status, the high-water mark of this program's own
+    /// address space. `getrusage`'s `ru_maxrss` (the fallback) survives `exec`, so under
+    /// `swift run` it would report swift-run's own peak (about 120 MiB) instead of ours.
     public static var peakResident: Int {
+        if let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+           let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
+           let kib = Int(line.dropFirst("VmHWM:".count).trimmingCharacters(in: .whitespaces).split(separator: " ").first ?? "") {
+            return kib * 1024
+        }
         var usage = rusage()
         getrusage(RUSAGE_SELF.rawValue, &usage)
         return usage.ru_maxrss * 1024

@@ -52,4 +52,23 @@ import Testing
         let quiet = try runMibatch(["run", input, "--dataset", "/data", "-o", output, "--force", "--quiet", "--progress-interval", "0.1"])
         #expect(quiet.stderr.isEmpty && quiet.stdout.isEmpty)
     }
+
+    /// The reported peak is mibatch's own, not that of a process that exec'd it (as
+    /// `swift run` does): a parent that touched 600 MiB before exec must not show up.
+    @Test func peakMemoryIsThisProgramsOwnAfterExec() throws {
+        let dir = makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let input = dir.appendingPathComponent("in.h5").path
+        try writeCorrelatedPairs(to: input, samples: 500, rhos: [0.5, 0.5], seed: 9)
+        let output = dir.appendingPathComponent("out.h5").path
+        let script = "import os, sys; big = b'x' * (600 << 20); os.execv(sys.argv[1], sys.argv[1:])"
+        let result = try runProcess("/usr/bin/env", ["python3", "-c", script, mibatchExecutable.path,
+                                                     "run", input, "--dataset", "/data", "-o", output])
+        #expect(result.status == 0, "\(result.stderr)")
+        let words = result.stdout.split(whereSeparator: { $0 == " " || $0 == "\n" || $0 == "," })
+        let at = try #require(words.firstIndex(of: "memory"), "no peak memory in: \(result.stdout)")
+        let value = try #require(Double(words[at + 1])), unit = words[at + 2]
+        let mib = unit == "GiB" ? value * 1024 : unit == "KiB" ? value / 1024 : value
+        #expect(unit != "GiB" && mib < 400, "reported peak \(value) \(unit) includes the exec'ing parent's 600 MiB")
+    }
 }
