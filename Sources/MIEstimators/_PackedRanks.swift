@@ -33,12 +33,16 @@ struct _PackedRanks: Sendable {
     /// Number of ranks.
     var count: Int { bytes.count / width }
 
-    /// Rank of sample `i`.
+    /// Rank of sample `i` (decoded by the same readers the kernel uses).
     subscript(i: Int) -> Int {
-        let base = i * width
-        var v = 0
-        for b in 0..<width { v |= Int(bytes[base + b]) << (8 * b) }
-        return v
+        precondition(i >= 0 && i < count, "_PackedRanks: index \(i) outside 0..<\(count)")
+        return withUnsafeBytes { base in
+            switch width {
+            case 2: return _Ranks16(base: base)[i]
+            case 3: return _Ranks24(base: base)[i]
+            default: return _Ranks32(base: base)[i]
+            }
+        }
     }
 
     /// Runs `body` with the packed bytes (read them with the reader for ``width``).
