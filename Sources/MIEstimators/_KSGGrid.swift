@@ -7,8 +7,9 @@
 // pace. Distances are compared as the bit patterns of non-negative doubles (integer
 // minima become conditional moves); band bounds carry ±∞ sentinels; the samples are
 // stored twice (column-major and row-major cells) so each growth step of the search box
-// is one contiguous run; the default k = 3 gets a fully unrolled neighbour list; the
-// marginal searches only cover the box's bands.
+// is one contiguous run; the default k = 3 keeps its neighbour list in registers and inserts
+// every candidate without a branch; the box starts as the 2 × 2 cells of the point's
+// quadrant; the marginal searches only cover the box's bands.
 
 /// Grid tuning: about `_gridCellFactor` points per cell on average (w² / n). Measured
 /// flat between 1 and 4 for n = 5,000.
