@@ -18,12 +18,19 @@ public enum KSGAlgorithm: String, CaseIterable, Sendable {
 /// variables' distances. All comparisons compare computed distances exactly (no epsilon),
 /// so Î(αX; αT) = Î(X; T) bit-for-bit for α a power of two (and whenever scaling is exact).
 ///
-/// **Ties** (duplicated or rounded values) give a defined result independent of sample
-/// order: ε_i is the k-th smallest of the n − 1 distances (repeats counted). KSG-1 with
-/// ε_i = 0 (more than k exact joint duplicates of sample i) has n_x = n_y = 0, i.e. the
-/// term ψ(1). For KSG-2, when the k-th joint distance is tied, the neighbour set is *all*
-/// j ≠ i with joint distance ≤ ε_i, and ε_x(i), ε_y(i) are the max marginal distances over
-/// that set. The joint variant needs no tie rule (it only uses ε_i).
+/// **Ties** (discrete, rounded or zero-inflated data; see ``TieHandling``): with
+/// ``TieHandling/mixed`` (the default) a pair in which either variable repeats a value is
+/// estimated with the mixed estimator of Gao, Kannan, Oh and Viswanath (2017), which is
+/// consistent for mixtures of discrete and continuous parts: per sample, ρ_i is the k-th
+/// joint distance; when ρ_i = 0, k̃_i is the number of samples equal to i in both variables
+/// (i included) and n_x, n_y count the samples sharing i's value; otherwise k̃_i = k and
+/// n_x, n_y are KSG-1's strict counts; Î = ψ(n) + ⟨ψ(k̃)⟩ − ⟨ψ(n_x + 1) + ψ(n_y + 1)⟩. On
+/// pairs without ties it is exactly the chosen algorithm. KSG-2's rectangle argument does
+/// not survive ties (a strip of equal x has ε_x = 0; the bias is −1/k), so tied pairs use
+/// the mixed estimator whichever of KSG-1 and KSG-2 is chosen. ``TieHandling/none`` keeps the
+/// old defined-but-biased rule: ε_i is the k-th smallest of the n − 1 distances; KSG-1 with
+/// ε_i = 0 has n_x = n_y = 0; KSG-2 takes every j with joint distance ≤ ε_i as the neighbour
+/// set. The joint variant (reproduction only) always uses its own formula.
 ///
 /// **Summation**: per-sample terms are accumulated as an integer histogram of digamma
 /// arguments, then Σ ψ(m)·h[m] in increasing m. The result is therefore bit-identical
@@ -35,12 +42,22 @@ public struct KSG: Sendable {
     public let k: Int
     /// The variant computed.
     public let algorithm: KSGAlgorithm
+    /// What pairs with repeated values get (``TieHandling/mixed`` by default).
+    public let ties: TieHandling
 
     /// - Precondition: `k >= 1`.
-    public init(k: Int, algorithm: KSGAlgorithm) {
+    public init(k: Int, algorithm: KSGAlgorithm, ties: TieHandling = .mixed) {
         precondition(k >= 1, "KSG: k must be >= 1 (got \(k))")
         self.k = k
         self.algorithm = algorithm
+        self.ties = ties
+    }
+
+    /// True when the pair is estimated with the mixed (Gao et al.) estimator: tie handling
+    /// `mixed` or `jitter` (ties left after jitter), not the joint variant, and a repeated
+    /// value (scalar) or repeated sample (vector) in either variable.
+    public func usesMixedEstimator(_ x: Prepared, _ y: Prepared) -> Bool {
+        ties != .none && algorithm != .joint && (x.hasTies || y.hasTies)
     }
 
     /// Per-variable search structures, computed once and shared by every pair (and every
@@ -55,6 +72,8 @@ public struct KSG: Sendable {
         public let nonFiniteCount: Int
         /// False when some dimension's max − min overflows (estimates then throw).
         public let rangeIsFinite: Bool
+        /// True when some value repeats (d = 1) or some sample repeats exactly (d > 1).
+        public let hasTies: Bool
         /// Values in sample order; empty for a finite scalar variable, whose values are
         /// `sorted[rank[i]]` (not stored twice: all-pairs runs hold every variable prepared).
         let storedValues: [Double]
@@ -93,7 +112,11 @@ public struct KSG: Sendable {
                 ranks = _PackedRanks(r, width: rankWidth ?? _PackedRanks.width(forCount: v.count))
                 tree = nil
                 storedValues = []
+                var tied = false
+                for p in sorted.indices.dropFirst() where sorted[p] == sorted[p - 1] { tied = true; break }
+                hasTies = tied
             } else {
+                hasTies = bad == 0 && v.hasRepeatedSamples
                 storedValues = v.values
                 sorted = []
                 ranks = _PackedRanks([], width: 4)
@@ -151,9 +174,37 @@ public struct KSG: Sendable {
         guard bad == 0 else { throw .nonFiniteValues(count: bad) }
         guard x.rangeIsFinite && y.rangeIsFinite else { throw .valueRangeOverflow }
 
+        let mixed = usesMixedEstimator(x, y)
         var hist = [Int32](repeating: 0, count: n + 1)
+        // Mixed estimator: how many samples have each k̃ (k, or m ≥ k + 1 exact duplicates).
+        var khist = [Int32](repeating: 0, count: mixed ? n + 1 : 0)
         hist.withUnsafeMutableBufferPointer { h in
-            if x.dimension == 1 && y.dimension == 1 {
+          khist.withUnsafeMutableBufferPointer { kh in
+            if mixed && x.dimension == 1 && y.dimension == 1 {
+                precondition(x.ranks.width == y.ranks.width, "KSG: equal n, equal rank widths")
+                x.sorted.withUnsafeBufferPointer { xs in
+                    y.sorted.withUnsafeBufferPointer { ys in
+                        x.ranks.withUnsafeBytes { xb in
+                            y.ranks.withUnsafeBytes { yb in
+                                let xs = xs.baseAddress!, ys = ys.baseAddress!, h = h.baseAddress!, kh = kh.baseAddress!
+                                switch x.ranks.width {
+                                case 2:
+                                    _ksgMixedHistogram(n: n, k: k, xs: xs, xr: _Ranks16(base: xb), ys: ys, yr: _Ranks16(base: yb),
+                                                       hist: h, khist: kh)
+                                case 3:
+                                    _ksgMixedHistogram(n: n, k: k, xs: xs, xr: _Ranks24(base: xb), ys: ys, yr: _Ranks24(base: yb),
+                                                       hist: h, khist: kh)
+                                default:
+                                    _ksgMixedHistogram(n: n, k: k, xs: xs, xr: _Ranks32(base: xb), ys: ys, yr: _Ranks32(base: yb),
+                                                       hist: h, khist: kh)
+                                }
+                            }
+                        }
+                    }
+                }
+            } else if mixed {
+                _ksgTreeHistogram(x: x, y: y, k: k, algorithm: .ksg1, hist: h.baseAddress!, khist: kh.baseAddress!)
+            } else if x.dimension == 1 && y.dimension == 1 {
                 precondition(x.ranks.width == y.ranks.width, "KSG: equal n, equal rank widths")
                 x.sorted.withUnsafeBufferPointer { xs in
                     y.sorted.withUnsafeBufferPointer { ys in
@@ -176,13 +227,19 @@ public struct KSG: Sendable {
                     }
                 }
             } else {
-                _ksgTreeHistogram(x: x, y: y, k: k, algorithm: algorithm, hist: h.baseAddress!)
+                _ksgTreeHistogram(x: x, y: y, k: k, algorithm: algorithm, hist: h.baseAddress!, khist: nil)
             }
+          }
         }
         let psi = Digamma.table(upTo: n)
         var sum = 0.0
         for m in 1...n where hist[m] != 0 { sum += psi[m] * Double(hist[m]) }
         let mean = sum / Double(n)
+        if mixed {
+            var ksum = 0.0
+            for m in 1...n where khist[m] != 0 { ksum += psi[m] * Double(khist[m]) }
+            return ksum / Double(n) + psi[n] - mean
+        }
         switch algorithm {
         case .ksg1: return psi[k] + psi[n] - mean
         case .ksg2, .joint: return psi[k] - 1.0 / Double(k) + psi[n] - mean

@@ -71,10 +71,13 @@ private func _marginalCount(
     return view!.rangeCount(0, values + i * d, strict ? radius.nextDown : radius) - 1
 }
 
-/// Fills `hist[m]` with how many marginal terms have digamma argument m (see `KSG`).
+/// Fills `hist[m]` with how many marginal terms have digamma argument m (see `KSG`). With
+/// `khist` (the mixed estimator, KSG-1 counts): a sample whose k-th joint distance is 0 gets
+/// k̃ = its exact joint duplicates (self included) in `khist` and n_x, n_y = the samples
+/// equal to it in each variable; every other sample gets k̃ = k.
 func _ksgTreeHistogram(
     x: KSG.Prepared, y: KSG.Prepared, k: Int, algorithm: KSGAlgorithm,
-    hist: UnsafeMutablePointer<Int32>
+    hist: UnsafeMutablePointer<Int32>, khist: UnsafeMutablePointer<Int32>?
 ) {
     let n = x.count, dx = x.dimension, dy = y.dimension, dj = dx + dy
     var joint = [Double](repeating: 0, count: n * dj)
@@ -108,6 +111,18 @@ func _ksgTreeHistogram(
                             rx = 0; ry = 0
                             s.tiedMaxima(0, eps, &rx, &ry)
                         }
+                    }
+                    if let khist {
+                        if eps == 0 {
+                            let m = jv.rangeCount(0, s.q, 0)
+                            let nx = _marginalCount(x, xview, values: xvals, sorted: xsorted, i: i, radius: 0, strict: false)
+                            let ny = _marginalCount(y, yview, values: yvals, sorted: ysorted, i: i, radius: 0, strict: false)
+                            hist[nx + 1] += 1
+                            hist[ny + 1] += 1
+                            khist[m] += 1
+                            continue
+                        }
+                        khist[k] += 1
                     }
                     let strict = algorithm == .ksg1
                     let nx = _marginalCount(x, xview, values: xvals, sorted: xsorted,

@@ -99,12 +99,16 @@ extension BruteForceAgreementTests {
         for i in 0..<n { t.values[i] = ((u.values[i] + 0.1 * noise.values[i]) * 50).rounded() / 50 }
         for k in [1, 3, 4] {
             for alg in KSGAlgorithm.allCases {
-                let est = KSG(k: k, algorithm: alg)
+              for ties in [TieHandling.none, .mixed] {
+                let est = KSG(k: k, algorithm: alg, ties: ties)
                 let bits = try [2, 3, 4].map { w in
                     try est.estimate(KSG.Prepared(u, rankWidth: w), KSG.Prepared(t, rankWidth: w)).bitPattern
                 }
-                #expect(bits[0] == bits[1] && bits[1] == bits[2], "k=\(k) \(alg): \(bits)")
-                #expect(abs(Double(bitPattern: bits[0]) - Reference.ksg(alg, u, t, k: k)) <= 1e-12, "k=\(k) \(alg)")
+                #expect(bits[0] == bits[1] && bits[1] == bits[2], "k=\(k) \(alg) \(ties): \(bits)")
+                let reference = est.usesMixedEstimator(est.prepare(u), est.prepare(t))
+                    ? Reference.mixed(u, t, k: k) : Reference.ksg(alg, u, t, k: k)
+                #expect(abs(Double(bitPattern: bits[0]) - reference) <= 1e-12, "k=\(k) \(alg) \(ties)")
+              }
             }
         }
     }
