@@ -18,8 +18,8 @@ public enum KSGAlgorithm: String, CaseIterable, Sendable {
 /// variables' distances. All comparisons compare computed distances exactly (no epsilon),
 /// so Î(αX; αT) = Î(X; T) bit-for-bit for α a power of two (and whenever scaling is exact).
 ///
-/// **Ties** (discrete, rounded or zero-inflated data; see ``TieHandling``): with
-/// ``TieHandling/mixed`` (the default) a pair in which either variable repeats a value is
+/// **Ties** (discrete, rounded or zero-inflated data; see ``TieHandling``, whose `treat`
+/// runs before ``prepare(_:)``): with any handling but ``TieHandling/none``, a pair in which either variable repeats a value is
 /// estimated with the mixed estimator of Gao, Kannan, Oh and Viswanath (2017), which is
 /// consistent for mixtures of discrete and continuous parts: per sample, ρ_i is the k-th
 /// joint distance; when ρ_i = 0, k̃_i is the number of samples equal to i in both variables
@@ -42,19 +42,21 @@ public struct KSG: Sendable {
     public let k: Int
     /// The variant computed.
     public let algorithm: KSGAlgorithm
-    /// What pairs with repeated values get (``TieHandling/mixed`` by default).
+    /// What pairs with repeated values get: every handling but ``TieHandling/none`` estimates
+    /// the pairs that still have ties (after ``TieHandling/treat(_:seed:variableIndex:)``)
+    /// with the mixed estimator.
     public let ties: TieHandling
 
     /// - Precondition: `k >= 1`.
-    public init(k: Int, algorithm: KSGAlgorithm, ties: TieHandling = .mixed) {
+    public init(k: Int, algorithm: KSGAlgorithm, ties: TieHandling = .auto) {
         precondition(k >= 1, "KSG: k must be >= 1 (got \(k))")
         self.k = k
         self.algorithm = algorithm
         self.ties = ties
     }
 
-    /// True when the pair is estimated with the mixed (Gao et al.) estimator: tie handling
-    /// `mixed` or `jitter` (ties left after jitter), not the joint variant, and a repeated
+    /// True when the pair is estimated with the mixed (Gao et al.) estimator: any tie
+    /// handling but `none`, not the joint variant, and a repeated
     /// value (scalar) or repeated sample (vector) in either variable.
     public func usesMixedEstimator(_ x: Prepared, _ y: Prepared) -> Bool {
         ties != .none && algorithm != .joint && (x.hasTies || y.hasTies)
