@@ -29,6 +29,8 @@ public struct EngineOutcome: Sendable {
     public var warnings: [String]
     /// Whether the run stopped early because of cancellation.
     public var cancelled: Bool
+    /// What the variables prepared in this run were, and what was done about their ties.
+    public var ties: TieReport? = nil
 }
 
 /// Executes tiles of an execution plan against the input file.
@@ -57,13 +59,16 @@ public final class Engine: @unchecked Sendable {
     public let cancellation: CancellationFlag
 
     /// Prepares to run `tiles` (default: all) of `plan`.
+    ///
+    /// - Throws: ``MIBatchError/invalidOption(_:)`` when `--discrete` names an unknown variable.
     public init(configuration: RunConfiguration, catalog: InputCatalog, plan: ExecutionPlan,
-                tiles: [Int]? = nil, cancellation: CancellationFlag = CancellationFlag()) {
+                tiles: [Int]? = nil, cancellation: CancellationFlag = CancellationFlag()) throws(MIBatchError) {
         self.configuration = configuration
         self.catalog = catalog
         self.plan = plan
         self.tileIndices = tiles ?? Array(plan.tiles.indices)
-        self.kernel = CellKernel(configuration: configuration, pairs: plan.pairs, cells: plan.cells)
+        let discrete = try configuration.discreteMask(names: catalog.variables.map(\.name))
+        self.kernel = CellKernel(configuration: configuration, pairs: plan.pairs, cells: plan.cells, discrete: discrete)
         self.cancellation = cancellation
     }
 
@@ -225,8 +230,11 @@ public final class Engine: @unchecked Sendable {
         warnings += failures.warnings
         let width = plan.pairs.columns.count
         let done = mine.filter { kernel.status[plan.cells[$0].row * width + plan.cells[$0].column] != PairStatus.notComputed.rawValue }.count
+        let ties = TieReport(handling: configuration.estimator == .ksg ? configuration.ties : .none,
+                             counts: kernel.tieCounts(), dtypes: catalog.datasets.map(\.dtype))
         return EngineOutcome(matrix: kernel.takeMatrix(names: names, reasonsAmong: mine), digest: digest, doneCells: done,
-                             totalCells: mine.count, failedCells: failures.count, warnings: warnings, cancelled: cancelled)
+                             totalCells: mine.count, failedCells: failures.count, warnings: warnings, cancelled: cancelled,
+                             ties: ties)
     }
 
     /// Runs `body` on the I/O queue and waits for it.

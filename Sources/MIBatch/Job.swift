@@ -51,7 +51,7 @@ public enum Job {
         try OutputWriter.preflight(configuration)
         let (catalog, plan) = try plan(configuration)
         let tiles = plan.shardTiles(configuration.shard.index - 1, of: configuration.shard.count)
-        let engine = Engine(configuration: configuration, catalog: catalog, plan: plan, tiles: tiles)
+        let engine = try Engine(configuration: configuration, catalog: catalog, plan: plan, tiles: tiles)
         if configuration.shard.source == "slurm" {
             log("notice: shard \(configuration.shard) from SLURM array variables; writing \(outputPath)")
         }
@@ -101,6 +101,8 @@ public enum Job {
                                     digest: digest, start: start, end: Date())
         provenance.shard = configuration.shard
         provenance.droppedRows = engine.droppedRows
+        provenance.ties = outcome.ties
+        if let hint = outcome.ties?.integerHint { log(hint) }
         try OutputWriter.write(outcome.matrix, provenance: provenance, to: outputPath, overwrite: configuration.force)
         checkpoint.remove()
 
@@ -113,6 +115,7 @@ public enum Job {
             mibatch: wrote \(outputPath)
               /mi \(plan.pairs.rows.count) × \(plan.pairs.columns.count)\(shardText): \(computed) pairs computed, \(outcome.failedCells) failed; \
             \(configuration.estimatorLabel), \(configuration.units.rawValue)
+              ties: \(outcome.ties?.summary ?? "not examined")
               \(catalog.samples) samples, \(String(format: "%.2f", seconds)) s on \(configuration.threads) thread\(configuration.threads == 1 ? "" : "s"), peak memory \(MemorySize.format(peak))
             """
         return JobSummary(output: outputPath, computedPairs: computed, failedPairs: outcome.failedCells,

@@ -82,9 +82,9 @@ public struct OutputSummary: Sendable {
     /// The configuration keys that are the estimator's parameters, by estimator.
     static func parameterKeys(estimator: String) -> [String] {
         switch estimator {
-        case "binned": return ["bins", "biasCorrection", "jitter", "seed", "units"]
-        case "mine": return ["mine", "normalization", "jitter", "seed", "units"]
-        default: return ["k", "ksgAlgorithm", "normalization", "jitter", "seed", "units"]
+        case "binned": return ["bins", "biasCorrection", "discrete", "jitter", "seed", "units"]
+        case "mine": return ["mine", "normalization", "discrete", "discreteCorrection", "jitter", "seed", "units"]
+        default: return ["k", "ksgAlgorithm", "normalization", "ties", "discrete", "discreteCorrection", "jitter", "seed", "units"]
         }
     }
 

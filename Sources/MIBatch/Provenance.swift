@@ -20,6 +20,8 @@ public struct Provenance: Sendable {
     public var shard: ShardSpec = .whole
     /// Samples dropped by `--nan drop-rows` (recorded in the `nan` attribute).
     public var droppedRows: Int = 0
+    /// What was found and done about repeated values (KSG; `nil`: not examined).
+    public var ties: TieReport? = nil
     /// Environment captured at start (SLURM ids, host).
     public var environment: [String: String] = ProcessInfo.processInfo.environment
 
@@ -61,6 +63,10 @@ public struct Provenance: Sendable {
                 ? "ignored by the binned estimator (bins span each dimension's min to max)"
                 : configuration.normalization.rawValue),
             ("jitter", configuration.jitter.map { "\($0) x each variable's global-linf spread, seed \(configuration.seed)" } ?? "none"),
+            ("ties", configuration.estimator == .ksg ? configuration.ties.rawValue : "not applicable (\(configuration.estimator.rawValue) bins or trains on the values as given)"),
+            ("tied_variables", ties.map { String($0.tiedVariables) } ?? "unknown"),
+            ("tie_summary", ties?.summary ?? "not examined"),
+            ("discrete", configuration.discrete.map { $0.joined(separator: ",") } ?? "none"),
             ("units", configuration.units.rawValue),
             ("compression", configuration.compression.description),
             ("nan", nanDescription),

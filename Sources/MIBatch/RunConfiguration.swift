@@ -53,8 +53,15 @@ public struct RunConfiguration: Codable, Equatable, Sendable {
     public var biasCorrection: Binned.BiasCorrection = .none
     /// MINE training parameters (every one recorded in the provenance).
     public var mine: MINEOptions = MINEOptions()
+    /// What KSG does with repeated values (`--ties`, default `auto`; see ``TieHandling``).
+    public var ties: TieHandling = .auto
+    /// Variables declared categorical (`--discrete`): names, or `["all"]`; `nil` for none.
+    public var discrete: [String]? = nil
+    /// Bias correction of the plug-in estimate on pairs of two declared-discrete variables.
+    public var discreteCorrection: Binned.BiasCorrection = .millerMadow
     /// Jitter: seeded noise of this many times each variable's spread (global-linf statistic)
-    /// added before normalization, to break ties; `nil` for none.
+    /// added before normalization; `nil` for none. An explicit option from before `--ties`;
+    /// `--ties auto` (the default) needs no jitter.
     public var jitter: Double? = nil
     /// Units of the reported values.
     public var units: InformationUnit = .nats

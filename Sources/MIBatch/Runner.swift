@@ -78,8 +78,13 @@ struct CellKernel: Sendable {
     let minimumSamples: Int
     let jitter: Double?
     let seed: UInt64
+    /// Declared categorical (`--discrete`), by input position (empty: none).
+    let discrete: [Bool]
+    /// What preparation found about each variable's ties (`VariableTies` raw value + 1; 0
+    /// until the variable is prepared whole), by input position.
+    let tieKinds: SharedBuffer<UInt8>
 
-    init(configuration: RunConfiguration, pairs: PairPlan, cells: CellList) {
+    init(configuration: RunConfiguration, pairs: PairPlan, cells: CellList, discrete: [Bool] = []) {
         estimator = PairEstimator(configuration)
         scale = configuration.units.fromNats
         self.pairs = pairs
@@ -94,6 +99,18 @@ struct CellKernel: Sendable {
         minimumSamples = configuration.minimumSamples
         jitter = configuration.jitter
         seed = configuration.seed
+        self.discrete = discrete
+        let variables = max(discrete.count, (pairs.rows.max() ?? -1) + 1, (pairs.columns.max() ?? -1) + 1)
+        tieKinds = SharedBuffer(repeating: 0, count: variables)
+    }
+
+    /// Variables prepared whole in this run, counted by what their ties were.
+    func tieCounts() -> [VariableTies: Int] {
+        var counts: [VariableTies: Int] = [:]
+        for code in tieKinds.array where code != 0 {
+            counts[VariableTies(rawValue: code - 1) ?? .continuous, default: 0] += 1
+        }
+        return counts
     }
 
     /// Estimates cell `index` from the prepared row and column variables.
@@ -145,10 +162,14 @@ struct CellKernel: Sendable {
     }
 
     /// Jitter (when configured) and the estimator's preparation of one variable's samples.
-    func prepare(_ data: VariableData, variable: Int) -> PreparedVariable {
+    /// `whole`: the variable's full column (not a pair's subset), whose tie profile is recorded.
+    func prepare(_ data: VariableData, variable: Int, whole: Bool = false) -> PreparedVariable {
         var values = data
         if let jitter, jitter > 0 { values = values.jittered(scale: jitter, seed: seed, variableIndex: UInt64(variable)) }
-        return estimator.prepare(values)
+        let (prepared, ties) = estimator.prepare(values, variable: variable,
+                                                 discrete: variable < discrete.count && discrete[variable])
+        if whole { tieKinds[variable] = ties.rawValue + 1 }
+        return prepared
     }
 
     /// Stores a value (also used when resuming from a checkpoint).
@@ -282,10 +303,10 @@ enum Preparation {
             let values = data(index)
             if configuration.nan == .pairwise {
                 let mask = PairwiseVariable.finiteMask(values)
-                let whole = mask == nil ? kernel.prepare(values, variable: index) : nil
+                let whole = mask == nil ? kernel.prepare(values, variable: index, whole: true) : nil
                 slots[index] = .pairwise(PairwiseVariable(raw: values, finite: mask, whole: whole))
             } else {
-                slots[index] = kernel.prepare(values, variable: index)
+                slots[index] = kernel.prepare(values, variable: index, whole: true)
             }
         }
         return slots.array

@@ -59,14 +59,16 @@ public struct Binned: Sendable {
         /// Histogram of cell sizes: (c, number of cells holding c samples), increasing c.
         let countLogCount: [(count: Int, multiplicity: Int)]
 
-        init(_ v: VariableData, bins: Int) {
+        /// `bins == nil`: one cell per distinct value of each dimension (categories).
+        init(_ v: VariableData, bins: Int?) {
             let n = v.count, d = v.dimension
             count = n
             nonFiniteCount = v.values.reduce(0) { $0 + ($1.isFinite ? 0 : 1) }
             var tuple = [Int32](repeating: 0, count: n * d)
             if nonFiniteCount == 0 {
                 for j in 0..<d {
-                    let idx = Binned.binIndices(v.column(j), bins: bins)
+                    let column = v.column(j)
+                    let idx = bins.map { Binned.binIndices(column, bins: $0) } ?? Binned.categoryIndices(column)
                     for i in 0..<n { tuple[i * d + j] = Int32(idx[i]) }
                 }
             }
@@ -132,6 +134,24 @@ public struct Binned: Sendable {
             mi += Double(kx + ky - jointSizes.count - 1) / Double(2 * n)
         }
         return mi
+    }
+
+    /// Cells that are categories: one per distinct value (tuple) of the variable, whatever
+    /// the values are; for declared-discrete variables (labels, genotypes), where the plug-in
+    /// estimate on these cells is the MI of the empirical joint pmf.
+    ///
+    /// - Complexity: O(n·d·log n).
+    public static func prepareCategories(_ v: VariableData) -> Prepared { Prepared(v, bins: nil) }
+
+    /// Each value's rank among the distinct values of `column` (0 for the smallest).
+    static func categoryIndices(_ column: [Double]) -> [Int] {
+        var distinct: [Double] = []
+        for v in column.sorted() where v != distinct.last { distinct.append(v) }
+        return column.map { v in
+            var lo = 0, hi = distinct.count - 1
+            while lo < hi { let mid = (lo + hi) / 2; if distinct[mid] < v { lo = mid + 1 } else { hi = mid } }
+            return lo
+        }
     }
 
     /// Convenience: `estimate(prepare(x), prepare(y))`.

@@ -228,3 +228,22 @@ extension TieHandling {
         }
     }
 }
+
+extension VariableData {
+    /// Spacing of the codes of a declared-discrete variable: 2^600, farther apart than any two
+    /// normalized values of another variable can be, so a k-NN search never crosses from one
+    /// category to another through a continuous partner's distances.
+    public static let categorySpacing = 0x1p600
+
+    /// A declared-discrete (categorical) variable as KSG sees it: one scalar whose value is
+    /// the sample's category (its distinct value, or distinct row for d > 1) numbered
+    /// 0, 1, … in ascending order, times ``categorySpacing``. Only equality matters then: the
+    /// mixed estimator on (category, continuous Y) is Ross's (2014) discrete–continuous
+    /// estimator — the k nearest within the sample's category, counts n_y over all samples.
+    ///
+    /// - Complexity: O(n·d·log n).
+    public func categoryCodes() -> VariableData {
+        let cells = Binned.prepareCategories(self).cells
+        return VariableData(column: cells.map { Double($0) * Self.categorySpacing })
+    }
+}

@@ -14,6 +14,7 @@ extension OutputCompression: ExpressibleByArgument {
     public var defaultValueDescription: String { self == .none ? "none" : description.filter(\.isNumber) }
 }
 extension NonFinitePolicy: ExpressibleByArgument {}
+extension TieHandling: ExpressibleByArgument {}
 
 /// `mibatch run`: compute one MI matrix.
 struct Run: ParsableCommand {
@@ -116,7 +117,16 @@ struct RunOptions: ParsableArguments {
     @Option(name: .customLong("mine-eval-interval"), help: "MINE: ... taken this many steps apart, ending at the last step.")
     var mineEvaluationInterval: Int = 20
 
-    @Option(help: ArgumentHelp("Add seeded noise of SCALE × each variable's spread (its global-linf statistic) before normalization, to break ties. Off by default.", valueName: "SCALE"))
+    @Option(help: ArgumentHelp("KSG on repeated values (discrete, rounded, zero-inflated data): auto (default: atoms of mixtures separated, categorical variables kept, discrete ones dequantized, then the mixed estimator of Gao et al. 2017 on pairs with ties), mixed (Gao et al. on the values as they are), jitter (every tied variable dequantized by seeded noise over each value's cell) or none (the old rule; not an estimate of MI on tied data).", valueName: "MODE"))
+    var ties: TieHandling = .auto
+
+    @Option(help: ArgumentHelp("Variables that are categorical (labels, genotypes): comma-separated names, or all. Pairs of two are the plug-in estimate (see --discrete-correction); with a continuous variable, the mixed estimator within each category (KSG); binned uses one bin per category.", valueName: "NAMES|all"))
+    var discrete: String?
+
+    @Option(name: .customLong("discrete-correction"), help: ArgumentHelp("Bias correction of the plug-in estimate on pairs of two --discrete variables: miller-madow (default) or none.", valueName: "CORRECTION"))
+    var discreteCorrection: Binned.BiasCorrection = .millerMadow
+
+    @Option(help: ArgumentHelp("Add seeded noise of SCALE × each variable's spread (its global-linf statistic) before normalization. Off by default; --ties needs no jitter.", valueName: "SCALE"))
     var jitter: Double?
 
     @Option(name: [.short, .customLong("output")], help: "Output HDF5 file (written atomically).")
@@ -229,6 +239,9 @@ struct RunOptions: ParsableArguments {
         configuration.bins = bins
         configuration.biasCorrection = biasCorrection
         configuration.jitter = jitter
+        configuration.ties = ties
+        configuration.discrete = discrete.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } }
+        configuration.discreteCorrection = discreteCorrection
         configuration.mine = mineOptions
         if !xVariables.isEmpty {
             configuration.xVariables = xVariables
