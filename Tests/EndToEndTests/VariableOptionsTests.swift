@@ -168,7 +168,9 @@ import Testing
     }
 }
 
-/// Ties: an integer column with 5 distinct values gives finite values, identical across threads.
+/// Ties: an integer column with 5 distinct values gives finite values, identical across threads,
+/// and with the default `--ties auto` the truth whichever KSG variant runs; `--ties none`
+/// keeps the old rule and its documented bias.
 @Suite struct TiedDataTests {
     @Test func fiveValuedIntegerColumnIsFiniteAndThreadIndependent() throws {
         let dir = makeTemporaryDirectory()
@@ -185,12 +187,12 @@ import Testing
         }
         try File.create(input, overwrite: true).createDataset("/data", type: .float64, shape: [n, 3]).write(values)
         var outputs: [[UInt64]] = []
-        for algorithm in ["1", "2", "joint"] {
+        for (algorithm, ties) in [("1", "auto"), ("2", "auto"), ("joint", "auto"), ("2", "none")] {
             var perThreads: [[UInt64]] = []
             for threads in ["1", "2"] {
-                let output = dir.appendingPathComponent("t\(algorithm)-\(threads).h5").path
+                let output = dir.appendingPathComponent("t\(algorithm)-\(ties)-\(threads).h5").path
                 let result = try runMibatch(["run", input, "--dataset", "/data", "-o", output, "--ksg-algorithm", algorithm,
-                                             "--threads", threads, "--quiet"])
+                                             "--ties", ties, "--threads", threads, "--quiet"])
                 #expect(result.status == 0, "stderr: \(result.stderr)")
                 let mi = try File.open(output).dataset("/mi").readAll()
                 #expect(mi.enumerated().allSatisfy { $0.offset % 4 == 0 || $0.element.isFinite }, "KSG-\(algorithm): \(mi)")
@@ -199,11 +201,22 @@ import Testing
             #expect(perThreads[0] == perThreads[1], "KSG-\(algorithm) differs across thread counts")
             outputs.append(perThreads[0])
         }
-        // Documented in mibatch-estimators(7), TIES: KSG-1 sees the information the 5-level
-        // column carries and ~0 for the independent column; KSG-2 (and joint) count every
-        // sample tied at distance 0 as a marginal neighbour, biasing them strongly negative.
-        let ksg1 = outputs[0].map { Double(bitPattern: $0) }, ksg2 = outputs[1].map { Double(bitPattern: $0) }
-        #expect(ksg1[0 * 3 + 1] > 0.3 && abs(ksg1[0 * 3 + 2]) < 0.1, "KSG-1: \(ksg1)")
-        #expect(ksg2[0 * 3 + 2] < -0.2 && ksg2[0 * 3 + 1] < ksg1[0 * 3 + 1], "KSG-2: \(ksg2)")
+        // Truth: I = h(Y) − h(Y | X), Y a mixture of N(level, 1) over 5 equiprobable levels.
+        var hY = 0.0
+        let step = 1e-3
+        for t in stride(from: -8.0, to: 12.0, by: step) {
+            let p = (0..<5).reduce(0.0) { $0 + exp(-0.5 * (t - Double($1)) * (t - Double($1))) } / (5 * (2 * Double.pi).squareRoot())
+            if p > 0 { hY -= p * log(p) * step }
+        }
+        let truth = hY - 0.5 * log(2 * Double.pi * M_E)
+        let ksg1 = outputs[0].map { Double(bitPattern: $0) }
+        // The default: both variants run the mixed estimator on the tied pairs (same bits),
+        // near the truth, and ~0 for the independent column.
+        #expect(outputs[0][1] == outputs[1][1] && outputs[0][2] == outputs[1][2], "KSG-1 and KSG-2 differ on tied pairs")
+        #expect(abs(ksg1[0 * 3 + 1] - truth) < 0.05 && abs(ksg1[0 * 3 + 2]) < 0.05, "default: \(ksg1), truth \(truth)")
+        // --ties none, documented in mibatch-estimators(7), TIES: KSG-2 counts every sample
+        // tied at distance 0 as a marginal neighbour, biasing it strongly negative.
+        let old = outputs[3].map { Double(bitPattern: $0) }
+        #expect(old[0 * 3 + 2] < -0.2 && old[0 * 3 + 1] < truth - 0.2, "--ties none: \(old)")
     }
 }
