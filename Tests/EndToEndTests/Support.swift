@@ -138,3 +138,17 @@ func runPython(_ script: String, _ arguments: [String] = [],
 func miBits(_ path: String) throws -> [UInt64] {
     try File.open(path).dataset("/mi").readAll().map(\.bitPattern)
 }
+
+/// Where `.ci/setup` puts test data too large to commit (extracted from published packages):
+/// `${XDG_CACHE_HOME:-$HOME/.cache}/mibatch-test-data/NAME`, the same rule as the script's
+/// (an unset or empty XDG_CACHE_HOME falls back to `$HOME/.cache`).
+func cachedTestDataPath(_ name: String) -> String {
+    let environment = ProcessInfo.processInfo.environment
+    let cache: String
+    if let xdg = environment["XDG_CACHE_HOME"], !xdg.isEmpty {
+        cache = xdg
+    } else {
+        cache = (environment["HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? NSHomeDirectory()) + "/.cache"
+    }
+    return cache + "/mibatch-test-data/" + name
+}
