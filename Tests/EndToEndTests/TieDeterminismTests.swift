@@ -92,13 +92,14 @@ import Testing
         return budgets
     }
 
-    /// With the default tie handling (no tie options; `ties` = "mixed" in the provenance),
+    /// With the default tie handling (no tie options; `ties` = "auto" in the provenance),
     /// the tied input gives the same `/mi` bytes with `--threads 1` and `--threads 2`, as
     /// three shards merged with `mibatch merge`, and under the smallest and largest memory
     /// budgets that stream (checked with `plan`), with 1 and 2 threads. Ties are where an
     /// estimator is tempted into order-dependent choices (which of several equidistant
     /// neighbours, where a tied run of values starts), so this is where determinism breaks
-    /// first; and the check is on the mixed estimator, not on the old tie rule it replaces.
+    /// first; and the check is on the default (atoms separated, dequantization, the mixed
+    /// estimator), not on the old tie rule it replaces.
     @Test func defaultTieHandlingIsBitIdenticalAcrossThreadsShardsAndMemoryBudgets() throws {
         let dir = makeTemporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
@@ -107,8 +108,8 @@ import Testing
         let referencePath = dir.appendingPathComponent("ref.h5").path
         let reference = try #require(try run(input, referencePath, ["--threads", "1"] + Self.tieOptions))
         #expect(reference.count == Self.columns * Self.columns)
-        #expect(try File.open(referencePath).attribute("ties") == .string("mixed"),
-                "the default must be the mixed estimator, recorded as root attribute ties")
+        #expect(try File.open(referencePath).attribute("ties") == .string("auto"),
+                "the default tie handling must be recorded as root attribute ties")
 
         let threaded = try run(input, dir.appendingPathComponent("t2.h5").path, ["--threads", "2"] + Self.tieOptions)
         #expect(threaded == reference, "--threads 2 differs from --threads 1")
