@@ -94,6 +94,11 @@ struct PairEstimator: Sendable {
             switch kind {
             case let .ksg(ksg):
                 let (treated, profiles) = ties.treat(normalized, seed: seed, variableIndex: UInt64(variable))
+                if ties == .auto, profiles.count == 1, case .categorical = profiles[0] {
+                    // Every value an atom: categories, as if declared with --discrete.
+                    return (.ready(.categorical(Binned.prepareCategories(treated), ksg.prepare(treated.categoryCodes()))),
+                            .categorical)
+                }
                 return (.ready(.ksg(ksg.prepare(treated))), VariableTies(profiles))
             case let .mine(mine):
                 return (.ready(.mine(mine.prepare(normalized))), discrete ? .declared : .continuous)

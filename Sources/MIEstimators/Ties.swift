@@ -7,7 +7,10 @@ public enum TieHandling: String, CaseIterable, Codable, Sendable {
     ///   data — beside a continuous part) has its atoms moved beyond the continuous part's
     ///   range (``VariableData/separatingAtoms()``: a bijection, so the MI is unchanged, and
     ///   no continuous sample counts an atom as its neighbour any more);
-    /// - a *categorical* variable (every value an atom: labels, small alphabets) is kept;
+    /// - a *categorical* scalar (every value an atom: labels, small alphabets) is treated as
+    ///   categories, as `--discrete` does (the engine's part): with another categorical
+    ///   variable the plug-in estimate, with a continuous one the mixed estimator on
+    ///   category codes that no distance bridges (Ross 2014);
     /// - a *discrete* variable (ties but light values too: counts with a tail, readings
     ///   rounded to a resolution) is dequantized (``VariableData/dequantized(seed:variableIndex:)``:
     ///   seeded uniform noise over each value's cell; the original is recoverable from it,

@@ -1,4 +1,5 @@
 import Foundation
+@testable import MIBatch
 import MIEstimators
 import Testing
 
@@ -9,7 +10,8 @@ import Darwin
 #endif
 
 /// Ground truth on tied data (issue 14): families whose MI is known exactly, n = 5,000,
-/// estimated with the *defaults* (KSG-2, k = 3, global-linf normalization, ties mixed).
+/// estimated with the *defaults* (KSG-2, k = 3, global-linf normalization, ties auto) through
+/// the engine's own per-variable preparation and pair dispatch (`PairEstimator`).
 /// Every estimate must lie within 0.03 nats of the truth; independent pairs never below
 /// −0.03. Monotone transforms of the continuous parts (MI unchanged) are included. The
 /// errors of every `--ties` mode on these families are in `mibatch-estimators(7)`, TIES.
@@ -19,9 +21,13 @@ import Darwin
 
     /// The default estimator as a run uses it: normalize, then KSG.
     static func estimate(_ x: VariableData, _ y: VariableData, ties: TieHandling = .auto) throws -> Double {
-        let ksg = KSG(k: 3, algorithm: .ksg2, ties: ties)
-        let nx = try Normalization.globalLinf.apply(to: x), ny = try Normalization.globalLinf.apply(to: y)
-        return try ksg.estimate(ties.treat(nx, seed: 0, variableIndex: 0).0, ties.treat(ny, seed: 0, variableIndex: 1).0)
+        var configuration = RunConfiguration(input: "", dataset: nil, output: "")
+        configuration.ties = ties
+        let estimator = PairEstimator(configuration)
+        guard case let .ready(a) = estimator.prepare(x, variable: 0, discrete: false).0,
+              case let .ready(b) = estimator.prepare(y, variable: 1, discrete: false).0
+        else { throw EstimationError.constantVariable }
+        return try estimator.estimate(a, b, variables: (0, 1))
     }
 
     static func check(_ name: String, _ x: VariableData, _ y: VariableData, truth: Double) throws {
@@ -111,6 +117,44 @@ import Darwin
         try Self.check("ρ=\(rho) rounded, exp(Y)", VariableData(column: xs), VariableData(column: ys.map { exp($0) }), truth: truth)
     }
 
+    /// The information plane's I(T; Y): a class label Y (10 equiprobable classes) and a
+    /// 5-dimensional "layer" T | Y = c ~ N(μ_c, I), n = 4,000; the truth by Monte Carlo from
+    /// the exact densities (50,000 draws, standard error ≈ 0.005). The label is categorical
+    /// (every value an atom), so the default treats it as categories: the k nearest within
+    /// the class in T, Ross's estimator. KSG's own negative bias in 5 dimensions remains
+    /// (measured −0.10 here, like KSG's −0.12 on 5 + 5 Gaussians, issue 20), so the
+    /// tolerance is 0.15; the old rule (`--ties none`) is 0.44 below the truth.
+    @Test func informationPlaneLabel() throws {
+        let classes = 10, d = 5, n = 4000
+        var g = SeededGenerator(seed: 77, stream: 1)
+        let means = (0..<classes).map { _ in (0..<d).map { _ in 1.2 * gaussian(&g) } }
+        func draw(_ g: inout SeededGenerator) -> (Int, [Double]) {
+            let c = Int(g.next() % UInt64(classes))
+            return (c, means[c].map { $0 + gaussian(&g) })
+        }
+        func logDensity(_ t: [Double], _ c: Int) -> Double {
+            -0.5 * zip(t, means[c]).reduce(0) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) }
+        }
+        var truth = 0.0
+        var mc = SeededGenerator(seed: 78, stream: 2)
+        let draws = 50_000
+        for _ in 0..<draws {
+            let (c, t) = draw(&mc)
+            let own = logDensity(t, c)
+            let mixture = (0..<classes).reduce(0.0) { $0 + exp(logDensity(t, $1) - own) } / Double(classes)
+            truth -= log(mixture)
+        }
+        truth /= Double(draws)
+        var labels = [Double](), layer = [Double]()
+        for _ in 0..<n { let (c, t) = draw(&g); labels.append(Double(c)); layer += t.map { tanh($0) } }
+        let y = VariableData(column: labels), t = VariableData(count: n, dimension: d, values: layer)
+        // tanh per unit is strictly monotone coordinate-wise, so I(tanh T; Y) = I(T; Y).
+        let v = try Self.estimate(t, y)
+        #expect(abs(v - truth) <= 0.15, "I(T;Y): estimate \(v), truth \(truth)")
+        let old = try Self.estimate(t, y, ties: .none)
+        #expect(abs(v - truth) + 0.2 < abs(old - truth), "the default should beat the old rule: \(v) vs \(old), truth \(truth)")
+    }
+
     /// The truth function itself: fine rounding approaches the continuous pair's MI from
     /// below (data processing), coarse rounding loses more.
     @Test func roundedTruthIsSane() {
@@ -156,4 +200,16 @@ func roundedGaussianMI(rho: Double, step: Double) -> Double {
         }
     }
     return mi
+}
+
+/// Standard normal draw (Box–Muller) from a seeded generator.
+private func gaussian(_ g: inout SeededGenerator) -> Double {
+    let u1 = 1.0 - g.nextUnit(), u2 = g.nextUnit()
+    return (-2 * log(u1)).squareRoot() * cos(2 * Double.pi * u2)
+}
+
+extension VariableData {
+    fileprivate func map(_ f: (Double) -> Double) -> VariableData {
+        VariableData(count: count, dimension: dimension, values: values.map(f))
+    }
 }
