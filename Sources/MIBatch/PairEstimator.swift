@@ -68,7 +68,7 @@ struct PairEstimator: Sendable {
         case .mine:
             kind = .mine(MINE(parameters: configuration.mine.parameters))
             normalization = configuration.normalization
-            ties = .none
+            ties = configuration.ties
         }
     }
 
@@ -101,7 +101,9 @@ struct PairEstimator: Sendable {
                 }
                 return (.ready(.ksg(ksg.prepare(treated))), VariableTies(profiles))
             case let .mine(mine):
-                return (.ready(.mine(mine.prepare(normalized))), discrete ? .declared : .continuous)
+                if discrete { return (.ready(.mine(mine.prepare(normalized))), .declared) }
+                let (treated, profiles) = ties.treat(normalized, seed: seed, variableIndex: UInt64(variable))
+                return (.ready(.mine(mine.prepare(treated))), VariableTies(profiles))
             case .binned: preconditionFailure("unreachable")
             }
         }

@@ -63,7 +63,7 @@ public struct Provenance: Sendable {
                 ? "ignored by the binned estimator (bins span each dimension's min to max)"
                 : configuration.normalization.rawValue),
             ("jitter", configuration.jitter.map { "\($0) x each variable's global-linf spread, seed \(configuration.seed)" } ?? "none"),
-            ("ties", configuration.estimator == .ksg ? configuration.ties.rawValue : "not applicable (\(configuration.estimator.rawValue) bins or trains on the values as given)"),
+            ("ties", configuration.estimator != .binned ? configuration.ties.rawValue : "not applicable (binned counts the values as given)"),
             ("tied_variables", ties.map { String($0.tiedVariables) } ?? "unknown"),
             ("tie_summary", ties?.summary ?? "not examined"),
             ("discrete", configuration.discrete.map { $0.joined(separator: ",") } ?? "none"),

@@ -39,7 +39,7 @@ public struct TieReport: Sendable, Equatable {
         let rule: String
         switch handling {
         case .none: rule = "--ties none: the old rule, not an estimate of MI on tied pairs"
-        default: rule = "pairs that still have ties use the mixed estimator (Gao et al. 2017)"
+        default: rule = "KSG pairs that still have ties use the mixed estimator (Gao et al. 2017)"
         }
         return "\(tiedVariables) of \(prepared) variables repeat values: " + parts.joined(separator: ", ") + "; " + rule
     }

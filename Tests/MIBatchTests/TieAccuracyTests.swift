@@ -213,3 +213,36 @@ extension VariableData {
         VariableData(count: count, dimension: dimension, values: values.map(f))
     }
 }
+
+/// MINE on zero-inflated data (issue 14): with `--ties auto` the atoms are separated before
+/// training (a bijection: the MI is unchanged), and a ReLU network then separates them with
+/// one unit; on the values as given (`--ties none`) the atom at 0 sits inside the continuous
+/// part and 2,000 steps do not learn the spike (measured 0.91 for a truth of 1.19).
+@Suite struct MINETieTests {
+    @Test func sharedDropoutIsLearnedOnceAtomsAreSeparated() throws {
+        let n = 5000, rho = 0.9, q = 0.7
+        var g = SeededGenerator(seed: 3, stream: 4)
+        var xs = [Double](), ys = [Double]()
+        for _ in 0..<n {
+            let u1 = 1.0 - g.nextUnit(), u2 = g.nextUnit(), u3 = 1.0 - g.nextUnit(), u4 = g.nextUnit()
+            let a = (-2 * log(u1)).squareRoot() * cos(2 * Double.pi * u2)
+            let b = rho * a + (1 - rho * rho).squareRoot() * (-2 * log(u3)).squareRoot() * cos(2 * Double.pi * u4)
+            let keep = g.nextUnit() < q
+            xs.append(keep ? a : 0); ys.append(keep ? b : 0)
+        }
+        let truth = q * -0.5 * log(1 - rho * rho) - q * log(q) - (1 - q) * log(1 - q)
+        func mine(_ ties: TieHandling) throws -> Double {
+            var configuration = RunConfiguration(input: "", dataset: nil, output: "")
+            configuration.estimator = .mine
+            configuration.ties = ties
+            let estimator = PairEstimator(configuration)
+            guard case let .ready(a) = estimator.prepare(VariableData(column: xs), variable: 0, discrete: false).0,
+                  case let .ready(b) = estimator.prepare(VariableData(column: ys), variable: 1, discrete: false).0
+            else { throw EstimationError.constantVariable }
+            return try estimator.estimate(a, b, variables: (0, 1))
+        }
+        let separated = try mine(.auto), raw = try mine(.none)
+        #expect(abs(separated - truth) <= 0.05, "MINE, ties auto: \(separated), truth \(truth)")
+        #expect(raw < truth - 0.15, "MINE on the raw values: \(raw), truth \(truth) (if MINE learns spikes now, update the man page)")
+    }
+}
