@@ -2,12 +2,15 @@
 import PackageDescription
 
 // Dependency direction (never reversed):
-//   mibatch (CLI) ──> MIBatch (engine) ──> HDF5 ──> CHDF5 (libhdf5)
-//                                      └─> MIEstimators (pure math, no I/O) ──> CMIKernels (C vector kernels)
+//   MIBatchCLI (the `mibatch` executable) ──> MIBatch (engine) ──> HDF5 ──> CHDF5 (libhdf5)
+//                                                              └─> MIEstimators (pure math, no I/O) ──> CMIKernels (C vector kernels)
 let package = Package(
     name: "mibatch",
     products: [
-        .executable(name: "mibatch", targets: ["mibatch"]),
+        // The binary is named after the product: `.build/<configuration>/mibatch`. The target
+        // (Sources/MIBatchCLI) is not called `mibatch`: a folder differing from Sources/MIBatch
+        // only in case breaks checkouts on case-insensitive file systems (macOS, Windows).
+        .executable(name: "mibatch", targets: ["MIBatchCLI"]),
         .library(name: "MIEstimators", targets: ["MIEstimators"]),
     ],
     dependencies: [
@@ -39,7 +42,7 @@ let package = Package(
             dependencies: ["HDF5", "MIEstimators", .product(name: "Atomics", package: "swift-atomics")]
         ),
         .executableTarget(
-            name: "mibatch",
+            name: "MIBatchCLI",
             dependencies: [
                 "MIBatch",
                 "MIEstimators",
