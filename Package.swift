@@ -19,10 +19,13 @@ let package = Package(
         .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
     ],
     targets: [
+        // libhdf5 and zlib, found through pkg-config's `hdf5`: Debian's libhdf5-dev and
+        // Homebrew's hdf5 both install an hdf5.pc (on a Mac, `brew install hdf5 pkg-config`;
+        // zlib is the system's).
         .systemLibrary(
             name: "CHDF5",
             pkgConfig: "hdf5",
-            providers: [.apt(["libhdf5-dev", "zlib1g-dev", "pkg-config"])]
+            providers: [.apt(["libhdf5-dev", "zlib1g-dev", "pkg-config"]), .brew(["hdf5", "pkg-config"])]
         ),
         .target(name: "HDF5", dependencies: ["CHDF5"]),
         .target(

@@ -1,6 +1,8 @@
 import CHDF5
 #if canImport(Glibc)
 import Glibc
+#elseif canImport(Darwin)
+import Darwin
 #endif
 
 /// An open HDF5 file.

@@ -13,9 +13,26 @@ struct ProcessResult {
 let repositoryRoot: URL = URL(fileURLWithPath: #filePath)
     .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
-/// The `mibatch` executable built alongside this test bundle.
+/// The file holding this test code: on Linux the test executable (/proc/self/exe); on
+/// Darwin the bundle's binary inside `mibatchPackageTests.xctest/Contents/MacOS/`, which a
+/// host process (xctest, swiftpm-testing-helper) loaded, so it is found with `dladdr`.
+private func testBinaryPath() -> String {
+    #if os(Linux)
+    if let path = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") { return path }
+    #elseif canImport(Darwin)
+    let marker: @convention(c) () -> Void = {}
+    var info = Dl_info()
+    if dladdr(unsafeBitCast(marker, to: UnsafeRawPointer.self), &info) != 0, let name = info.dli_fname {
+        return String(cString: name)
+    }
+    #endif
+    return CommandLine.arguments[0]
+}
+
+/// The `mibatch` executable built alongside this test bundle (`.build/<configuration>/mibatch`,
+/// the product's name; its target is MIBatchCLI).
 let mibatchExecutable: URL = {
-    let me = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+    let me = testBinaryPath()
     var directory = URL(fileURLWithPath: me).deletingLastPathComponent()
     // The test bundle may be a directory (…/mibatchPackageTests.xctest/...) on some layouts.
     for _ in 0..<4 {
