@@ -70,7 +70,7 @@ final class Checkpoint: @unchecked Sendable {
             encoder.outputFormatting = [.sortedKeys]
             let json = (try? encoder.encode(header)) ?? Data()
             var bytes = Array(Self.magicLine.utf8) + Array(json) + [0x0A]
-            let fresh = open(staging, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+            let fresh = open(staging, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
             guard fresh >= 0 else { throw failure() }
             let written = Self.writeAll(fresh, &bytes) && fsync(fresh) == 0
             close(fresh)
@@ -80,7 +80,7 @@ final class Checkpoint: @unchecked Sendable {
                 throw error
             }
         }
-        descriptor = open(path, O_WRONLY | O_APPEND, 0o644)
+        descriptor = open(path, O_WRONLY | O_APPEND | O_CLOEXEC, 0o644)
         guard descriptor >= 0 else { throw failure() }
     }
 

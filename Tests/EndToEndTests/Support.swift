@@ -48,6 +48,14 @@ func runMibatch(_ arguments: [String], environment: [String: String] = [:]) thro
     try runProcess(mibatchExecutable.path, arguments, environment: environment)
 }
 
+/// Starts `process`. Every child of this test process starts here (or, outside this
+/// target, inside `ChildProcesses.spawning` too): while it forks and execs, no test
+/// thread opens or closes an HDF5 file, so no child ever holds the lock of a file a test
+/// has just closed and reopens (the "unable to lock file, errno = 11" failure).
+func launch(_ process: Process) throws {
+    try ChildProcesses.spawning { try process.run() }
+}
+
 /// Runs an executable and captures its output.
 func runProcess(_ executable: String, _ arguments: [String], environment: [String: String] = [:]) throws -> ProcessResult {
     let process = Process()
@@ -57,7 +65,7 @@ func runProcess(_ executable: String, _ arguments: [String], environment: [Strin
     let out = Pipe(), err = Pipe()
     process.standardOutput = out
     process.standardError = err
-    try process.run()
+    try launch(process)
     // Read both pipes concurrently so a chatty process cannot block on a full pipe.
     nonisolated(unsafe) var errData = Data()
     let reader = Thread { errData = err.fileHandleForReading.readDataToEndOfFile() }

@@ -101,7 +101,7 @@ import Testing
         process.arguments = ["-c", "for a in \(quoted); do printf '%s\\n' \"[$a]\"; done"]
         let pipe = Pipe()
         process.standardOutput = pipe
-        try process.run()
+        try ChildProcesses.spawning { try process.run() }
         process.waitUntilExit()
         let lines = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).split(separator: "\n")
         #expect(lines.map(String.init) == arguments.map { "[\($0)]" })
