@@ -16,6 +16,8 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-atomics", from: "1.3.0"),
+        // SHA-256 of the input digest (BoringSSL's assembly on Linux, CryptoKit on Darwin).
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
     ],
     targets: [
@@ -42,7 +44,11 @@ let package = Package(
         ),
         .target(
             name: "MIBatch",
-            dependencies: ["HDF5", "MIEstimators", .product(name: "Atomics", package: "swift-atomics")]
+            dependencies: [
+                "HDF5", "MIEstimators",
+                .product(name: "Atomics", package: "swift-atomics"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
         ),
         .executableTarget(
             name: "MIBatchCLI",

@@ -6,7 +6,7 @@ import Testing
 
 @Suite struct SHA256Tests {
     func hex(_ text: String) -> String {
-        var hasher = SHA256()
+        var hasher = SHA256Hasher()
         hasher.update(text)
         return hasher.finalize()
     }
@@ -22,9 +22,9 @@ import Testing
 
     @Test func chunkingDoesNotChangeTheDigest() {
         let bytes = (0..<1000).map { UInt8(truncatingIfNeeded: $0 &* 31) }
-        var whole = SHA256()
+        var whole = SHA256Hasher()
         bytes.withUnsafeBytes { whole.update($0) }
-        var pieces = SHA256()
+        var pieces = SHA256Hasher()
         var start = 0
         for size in [1, 63, 64, 65, 7, 300, 500] where start < bytes.count {
             let end = min(bytes.count, start + size)
@@ -167,9 +167,9 @@ import Testing
 
     /// SHA-256 over the hex SHA-256 of each variables-axis position's samples.
     static func layoutFreeDigest(columns: [[Double]]) -> String {
-        var combined = SHA256()
+        var combined = SHA256Hasher()
         for column in columns {
-            var hasher = SHA256()
+            var hasher = SHA256Hasher()
             column.withUnsafeBytes { hasher.update($0) }
             combined.update(hasher.finalize())
         }
