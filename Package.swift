@@ -3,6 +3,7 @@ import PackageDescription
 
 // Dependency direction (never reversed):
 //   MIBatchCLI (the `mibatch` executable) ──> MIBatch (engine) ──> HDF5 ──> CHDF5 (libhdf5)
+//                                                              ├─> CZlib (zlib, for PNG figures)
 //                                                              └─> MIEstimators (pure math, no I/O) ──> CMIKernels (C vector kernels)
 let package = Package(
     name: "mibatch",
@@ -30,6 +31,8 @@ let package = Package(
             providers: [.apt(["libhdf5-dev", "zlib1g-dev", "pkg-config"]), .brew(["hdf5", "pkg-config"])]
         ),
         .target(name: "HDF5", dependencies: ["CHDF5"]),
+        // zlib for the PNG figures (deflate, CRC-32); on Debian zlib1g-dev, on a Mac the SDK's.
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .target(
             name: "CMIKernels",
             // Optimized in debug builds too (the MINE tests train networks).
@@ -45,7 +48,7 @@ let package = Package(
         .target(
             name: "MIBatch",
             dependencies: [
-                "HDF5", "MIEstimators",
+                "HDF5", "MIEstimators", "CZlib",
                 .product(name: "Atomics", package: "swift-atomics"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
@@ -74,7 +77,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "HDF5Tests", dependencies: ["HDF5"]),
-        .testTarget(name: "MIBatchTests", dependencies: ["MIBatch", "HDF5", "MIEstimators"]),
+        .testTarget(name: "MIBatchTests", dependencies: ["MIBatch", "HDF5", "MIEstimators", "CZlib"]),
         .testTarget(
             name: "SchedulerTests",
             dependencies: ["MIBatch", .product(name: "Atomics", package: "swift-atomics")]
