@@ -1,5 +1,6 @@
 import Foundation
 import HDF5
+import MIEstimators
 import Testing
 
 /// Result of running the built `mibatch` binary.
@@ -87,15 +88,9 @@ func makeTemporaryDirectory() -> URL {
 
 /// Deterministic standard normal generator for test data (SplitMix64 + Box–Muller).
 struct TestRandom {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func nextUInt64() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+    var generator: SeededGenerator
+    init(seed: UInt64) { generator = SeededGenerator(splitMix64State: seed) }
+    mutating func nextUInt64() -> UInt64 { generator.next() }
     mutating func uniform() -> Double { Double(nextUInt64() >> 11) * 0x1p-53 }
     mutating func normal() -> Double {
         let u = max(uniform(), 0x1p-60), v = uniform()
