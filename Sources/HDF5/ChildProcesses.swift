@@ -23,11 +23,12 @@ import Darwin
 ///   `execve`, after `posix_spawn` has already returned to the parent. A file closed and
 ///   relocked by another thread in that instant is refused. Start children inside
 ///   ``spawning(_:)``: no HDF5 file is opened or closed while its body runs, so a spawner
-///   that closes the inherited descriptors in the child before `exec` (Foundation's
-///   `Process`, which closes every open descriptor above 2 in the child on Linux and uses
-///   `POSIX_SPAWN_CLOEXEC_DEFAULT` on Darwin) leaves no child holding any HDF5 file. A bare
-///   `posix_spawn` or `fork` must wait inside the body until the child has exec'd and run
-///   (for example until it writes to a pipe).
+///   that closes the inherited descriptors in the child before `exec` leaves no child
+///   holding any HDF5 file. Foundation's `Process` does on Linux (it closes every open
+///   descriptor above 2 in the child); Darwin's `posix_spawn` drops close-on-exec
+///   descriptors before it returns (not tried here). A bare `posix_spawn` or `fork` on
+///   Linux must wait inside the body until the child has exec'd and run (for example until
+///   it writes to a pipe).
 ///
 /// mibatch itself starts no processes; this matters to programs that use the HDF5 module
 /// and do: its test suite runs `mibatch`, Python and R while other tests open files, which
