@@ -2,26 +2,37 @@
 import PackageDescription
 
 // Dependency direction (never reversed):
-//   mibatch (CLI) ──> MIBatch (engine) ──> HDF5 ──> CHDF5 (libhdf5)
-//                                      └─> MIEstimators (pure math, no I/O) ──> CMIKernels (C vector kernels)
+//   MIBatchCLI (the `mibatch` executable) ──> MIBatch (engine) ──> HDF5 ──> CHDF5 (libhdf5)
+//                                                              ├─> CZlib (zlib, for PNG figures)
+//                                                              └─> MIEstimators (pure math, no I/O) ──> CMIKernels (C vector kernels)
 let package = Package(
     name: "mibatch",
     products: [
-        .executable(name: "mibatch", targets: ["mibatch"]),
+        // The binary is named after the product: `.build/<configuration>/mibatch`. The target
+        // (Sources/MIBatchCLI) is not called `mibatch`: a folder differing from Sources/MIBatch
+        // only in case breaks checkouts on case-insensitive file systems (macOS, Windows).
+        .executable(name: "mibatch", targets: ["MIBatchCLI"]),
         .library(name: "MIEstimators", targets: ["MIEstimators"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-atomics", from: "1.3.0"),
+        // SHA-256 of the input digest (BoringSSL's assembly on Linux, CryptoKit on Darwin).
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
     ],
     targets: [
+        // libhdf5 and zlib, found through pkg-config's `hdf5`: Debian's libhdf5-dev and
+        // Homebrew's hdf5 both install an hdf5.pc (on a Mac, `brew install hdf5 pkg-config`;
+        // zlib is the system's).
         .systemLibrary(
             name: "CHDF5",
             pkgConfig: "hdf5",
-            providers: [.apt(["libhdf5-dev", "zlib1g-dev", "pkg-config"])]
+            providers: [.apt(["libhdf5-dev", "zlib1g-dev", "pkg-config"]), .brew(["hdf5", "pkg-config"])]
         ),
         .target(name: "HDF5", dependencies: ["CHDF5"]),
+        // zlib for the PNG figures (deflate, CRC-32); on Debian zlib1g-dev, on a Mac the SDK's.
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .target(
             name: "CMIKernels",
             // Optimized in debug builds too (the MINE tests train networks).
@@ -36,10 +47,14 @@ let package = Package(
         ),
         .target(
             name: "MIBatch",
-            dependencies: ["HDF5", "MIEstimators", .product(name: "Atomics", package: "swift-atomics")]
+            dependencies: [
+                "HDF5", "MIEstimators", "CZlib",
+                .product(name: "Atomics", package: "swift-atomics"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
         ),
         .executableTarget(
-            name: "mibatch",
+            name: "MIBatchCLI",
             dependencies: [
                 "MIBatch",
                 "MIEstimators",
@@ -62,7 +77,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "HDF5Tests", dependencies: ["HDF5"]),
-        .testTarget(name: "MIBatchTests", dependencies: ["MIBatch", "HDF5", "MIEstimators"]),
+        .testTarget(name: "MIBatchTests", dependencies: ["MIBatch", "HDF5", "MIEstimators", "CZlib"]),
         .testTarget(
             name: "SchedulerTests",
             dependencies: ["MIBatch", .product(name: "Atomics", package: "swift-atomics")]

@@ -36,6 +36,7 @@ static inline hid_t mib_H5T_STD_U16LE(void) { return H5T_STD_U16LE; }
 static inline hid_t mib_H5T_IEEE_F32LE(void) { return H5T_IEEE_F32LE; }
 static inline hid_t mib_H5T_C_S1(void) { return H5T_C_S1; }
 static inline size_t mib_H5T_VARIABLE(void) { return H5T_VARIABLE; }
+static inline hid_t mib_H5FD_SEC2(void) { return H5FD_SEC2; }
 
 /// zlib's compress2 into `dest` (capacity `*length` bytes; on return the compressed size).
 /// Returns Z_OK (0) on success. Exposed here because HDF5's deflate filter is zlib: chunks

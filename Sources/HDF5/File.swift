@@ -1,6 +1,8 @@
 import CHDF5
 #if canImport(Glibc)
 import Glibc
+#elseif canImport(Darwin)
+import Darwin
 #endif
 
 /// An open HDF5 file.
@@ -28,11 +30,18 @@ public final class File {
         _ = librarySetUp
         guard access(path, F_OK) == 0 else { throw .fileNotFound(path: path) }
         guard access(path, R_OK) == 0 else { throw .permissionDenied(path: path) }
-        let isHDF5 = guarded("checking the file signature", file: path) { H5Fis_hdf5(path) }
+        // H5Fis_hdf5 opens and closes the file too; neither may fall inside a spawn.
+        let isHDF5 = ChildProcesses.changingDescriptors {
+            guarded("checking the file signature", file: path) { H5Fis_hdf5(path) }
+        }
         if isHDF5 == 0 { throw .notHDF5(path: path) }
         if isHDF5 < 0 { _ = takeErrorStack(); throw .notHDF5(path: path) }
         let flags = mode == .readOnly ? mib_H5F_ACC_RDONLY() : mib_H5F_ACC_RDWR()
-        let id = guarded("opening the file", file: path) { H5Fopen(path, flags, mib_H5P_DEFAULT()) }
+        let id = ChildProcesses.changingDescriptors {
+            let id = guarded("opening the file", file: path) { H5Fopen(path, flags, mib_H5P_DEFAULT()) }
+            if id >= 0 { ChildProcesses.markCloseOnExec(file: id) }
+            return id
+        }
         if id < 0 {
             let message = takeErrorStack()
             if message.contains("unable to lock file") { throw .fileLocked(path: path, message: lockReason(message)) }
@@ -66,7 +75,11 @@ public final class File {
             try checked(H5Pset_attr_phase_change(fcpl, 0, 0), "set dense attribute storage", file: path)
         }
         let flags = overwrite ? mib_H5F_ACC_TRUNC() : mib_H5F_ACC_EXCL()
-        let id = try checked(H5Fcreate(path, flags, fcpl, mib_H5P_DEFAULT()), "create", file: path)
+        let id = try checked(ChildProcesses.changingDescriptors {
+            let id = H5Fcreate(path, flags, fcpl, mib_H5P_DEFAULT())
+            if id >= 0 { ChildProcesses.markCloseOnExec(file: id) }
+            return id
+        }, "create", file: path)
         return File(path: path, id: id)
     }
 

@@ -1,6 +1,9 @@
 import CHDF5
 
 /// Owns one HDF5 identifier and closes it exactly once, when the last reference goes.
+///
+/// Closing the last identifier of a file closes its descriptor, so every close runs
+/// outside ``ChildProcesses/spawning(_:)``.
 final class Handle {
     let id: hid_t
     private let close: (hid_t) -> herr_t
@@ -10,5 +13,5 @@ final class Handle {
         self.close = close
     }
 
-    deinit { _ = close(id) }
+    deinit { _ = ChildProcesses.changingDescriptors { close(id) } }
 }

@@ -1,6 +1,8 @@
 import CHDF5
 #if canImport(Glibc)
 import Glibc
+#elseif canImport(Darwin)
+import Darwin
 #endif
 
 /// Reading and writing HDF5 strings (fixed and variable length, UTF-8).

@@ -66,11 +66,9 @@ final class Checkpoint: @unchecked Sendable {
         }
         if fresh {
             let staging = path + ".new"
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys]
-            let json = (try? encoder.encode(header)) ?? Data()
+            let json = JSONValue.sortedKeysJSON(header)
             var bytes = Array(Self.magicLine.utf8) + Array(json) + [0x0A]
-            let fresh = open(staging, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+            let fresh = open(staging, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
             guard fresh >= 0 else { throw failure() }
             let written = Self.writeAll(fresh, &bytes) && fsync(fresh) == 0
             close(fresh)
@@ -80,7 +78,7 @@ final class Checkpoint: @unchecked Sendable {
                 throw error
             }
         }
-        descriptor = open(path, O_WRONLY | O_APPEND, 0o644)
+        descriptor = open(path, O_WRONLY | O_APPEND | O_CLOEXEC, 0o644)
         guard descriptor >= 0 else { throw failure() }
     }
 
@@ -220,12 +218,15 @@ final class Checkpoint: @unchecked Sendable {
 }
 
 extension RunConfiguration {
-    /// Names the first top-level JSON key whose value differs between two result keys.
+    /// Names the first top-level JSON key whose value differs between two result keys, with
+    /// both values as `mibatch inspect` shows parameters (`none` for null, nested objects as
+    /// compact sorted JSON).
     static func firstDifference(_ a: String, _ b: String) -> String {
-        guard let left = try? JSONSerialization.jsonObject(with: Data(a.utf8)) as? [String: Any],
-              let right = try? JSONSerialization.jsonObject(with: Data(b.utf8)) as? [String: Any] else { return "configuration differs" }
+        guard case let .object(left)? = JSONValue.parse(a), case let .object(right)? = JSONValue.parse(b) else {
+            return "configuration differs"
+        }
         for key in Set(left.keys).union(right.keys).sorted() {
-            let l = left[key].map { "\($0)" } ?? "absent", r = right[key].map { "\($0)" } ?? "absent"
+            let l = left[key].map(Inspector.plain) ?? "absent", r = right[key].map(Inspector.plain) ?? "absent"
             if l != r { return "\(key) was \(l), now \(r)" }
         }
         return "configuration differs"

@@ -53,7 +53,7 @@ final class InputReader: @unchecked Sendable {
     func scan(retain: Set<Int>) throws(MIBatchError) -> Scan {
         var result = Scan(digest: "", variables: nil)
         result.badSamples = [Bool](repeating: false, count: catalog.samples)
-        var combined = SHA256()
+        var combined = SHA256Hasher()
         var storage: [[Double]] = catalog.variables.indices.map {
             retain.contains($0) ? [Double](repeating: 0, count: catalog.samples * catalog.variables[$0].dimension) : []
         }
@@ -66,7 +66,7 @@ final class InputReader: @unchecked Sendable {
             }
             let members = catalog.variables.indices.filter { catalog.variables[$0].dataset == index && retain.contains($0) }
             let columns = description.shape.count == 2 ? description.shape[1] : 1
-            var hashers = [SHA256](repeating: SHA256(), count: description.variableAxis)
+            var hashers = [SHA256Hasher](repeating: SHA256Hasher(), count: description.variableAxis)
             var gather = [Double]()
             try forEachBlock(index, rows: 0..<description.shape[0], columns: 0..<columns) { rows, strip, block in
                 let width = strip.count
@@ -106,7 +106,7 @@ final class InputReader: @unchecked Sendable {
                 result.firstNonFinite = (index, bad.row, bad.column, bad.variable, bad.value)
             }
             result.nonFiniteCount += badCount
-            for var hasher in hashers { combined.update(hasher.finalize()) }
+            for hasher in hashers { combined.update(hasher.finalize()) }
         }
         result.variables = retain.isEmpty ? nil : Dictionary(uniqueKeysWithValues: retain.map {
             ($0, VariableData(count: catalog.samples, dimension: catalog.variables[$0].dimension, values: storage[$0]))

@@ -1,5 +1,16 @@
 import Foundation
 
+// mibatch's JSON, one way for each job:
+// - stored JSON (the `configuration`, result-key and `shards` attributes, the checkpoint
+//   header) is Foundation's `JSONEncoder` with sorted keys: ``JSONValue/sortedKeysJSON(_:)``
+//   (`RunConfiguration.json` encodes the same way);
+// - reading JSON back is Foundation's decoder: typed through `Codable` (the checkpoint
+//   header), untyped through ``JSONValue/parse(_:)``;
+// - JSON shown to people (`mibatch inspect --json`) is ``JSONValue/rendered(compact:)``.
+// `JSONEncoder` output is kept for stored JSON because its bytes are in files users already
+// have (it escapes `/` as `\/`, which ``JSONValue`` rendering does not), and result keys and
+// digests compare those bytes.
+
 /// A JSON value rendered deterministically: object keys sorted by their UTF-8 bytes, numbers
 /// in Swift's shortest round-trip form, two-space indentation. What `mibatch inspect --json`
 /// prints, so equal inputs give byte-identical text (no `Dictionary` order leaks).
@@ -37,6 +48,14 @@ public indirect enum JSONValue: Equatable, Sendable, Decodable {
         else if let value = try? container.decode(String.self) { self = .string(value) }
         else if let value = try? container.decode([JSONValue].self) { self = .array(value) }
         else { self = .object(try container.decode([String: JSONValue].self)) }
+    }
+
+    /// `value` as compact JSON with keys sorted, the bytes of `JSONEncoder` with
+    /// `.sortedKeys` (empty if the value cannot be encoded, which plain records never are).
+    static func sortedKeysJSON(_ value: some Encodable) -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return (try? encoder.encode(value)) ?? Data()
     }
 
     /// A member of an object, or `nil`.

@@ -55,14 +55,28 @@ public enum MemorySize {
     /// Linux: `VmHWM` from /proc/self/status, the high-water mark of this program's own
     /// address space. `getrusage`'s `ru_maxrss` (the fallback) survives `exec`, so under
     /// `swift run` it would report swift-run's own peak (about 120 MiB) instead of ours.
+    /// Darwin: `ru_maxrss`, which is in bytes there (KiB on Linux).
     public static var peakResident: Int {
+        #if os(Linux)
         if let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
            let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
            let kib = Int(line.dropFirst("VmHWM:".count).trimmingCharacters(in: .whitespaces).split(separator: " ").first ?? "") {
             return kib * 1024
         }
+        #endif
+        return maximumResidentFromRusage
+    }
+
+    /// `getrusage(RUSAGE_SELF).ru_maxrss` in bytes (the platforms differ in unit and in how
+    /// `RUSAGE_SELF` is imported).
+    static var maximumResidentFromRusage: Int {
         var usage = rusage()
+        #if canImport(Darwin)
+        getrusage(RUSAGE_SELF, &usage)
+        return Int(usage.ru_maxrss)
+        #else
         getrusage(RUSAGE_SELF.rawValue, &usage)
         return usage.ru_maxrss * 1024
+        #endif
     }
 }

@@ -117,9 +117,7 @@ public enum Merge {
             }
             return record
         }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        attributes["shards"] = String(decoding: (try? encoder.encode(shardRecords)) ?? Data(), as: UTF8.self)
+        attributes["shards"] = String(decoding: JSONValue.sortedKeysJSON(shardRecords), as: UTF8.self)
         attributes["shard"] = absent.isEmpty ? "merged \(count)/\(count)" : "merged \(count - absent.count)/\(count) (partial)"
         attributes["shard_source"] = "merge"
         attributes["run_command_line"] = reference.attributes["command_line"]

@@ -217,7 +217,7 @@ public enum OutputWriter {
     }
 
     static func syncFile(_ path: String) {
-        let descriptor = open(path, O_RDONLY)
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
         guard descriptor >= 0 else { return }
         fsync(descriptor)
         close(descriptor)

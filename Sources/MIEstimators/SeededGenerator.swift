@@ -22,6 +22,16 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable {
         key = SeededGenerator.mix64(a ^ (b &* 0xD6E8_FEB8_6659_FD93))
     }
 
+    /// Plain SplitMix64 (Steele, Lea, Flood 2014) started at `state`: output c is
+    /// `mix64(state &+ c &* 0x9E3779B97F4A7C15)`, the sequence of the textbook
+    /// `state += 0x9E3779B97F4A7C15; return mix64(state)`. For uses that need a seeded
+    /// sequence but no (seed, stream) naming: the scheduler's victim choice, test data.
+    ///
+    /// - Complexity: O(1).
+    public init(splitMix64State state: UInt64) {
+        key = state
+    }
+
     /// The next 64 uniformly distributed bits.
     ///
     /// - Complexity: O(1).

@@ -44,7 +44,7 @@ import Testing
             process.executableURL = mibatchExecutable
             process.arguments = ["run", input, "-o", output, "--threads", "1", "--checkpoint-interval", "0.05"] + options
             process.standardError = FileHandle.nullDevice
-            try process.run()
+            try launch(process)
             while process.isRunning && fileSize(checkpoint) <= threshold { usleep(5_000) }
             kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()

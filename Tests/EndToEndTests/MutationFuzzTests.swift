@@ -53,7 +53,7 @@ import Testing
         process.arguments = arguments
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
-        try process.run()
+        try launch(process)
         let deadline = Date().addingTimeInterval(limit)
         while process.isRunning && Date() < deadline { usleep(2_000) }
         let hung = process.isRunning

@@ -135,7 +135,7 @@ import Testing
             process.arguments = ["run", input, "--dataset", "/data", "-o", output, "--checkpoint-interval", "0.2", "--threads", "1", "--quiet"]
             let errorPipe = Pipe()
             process.standardError = errorPipe
-            try process.run()
+            try launch(process)
             // Wait until the checkpoint holds some pairs, then interrupt.
             let checkpoint = output + ".ckpt"
             let deadline = Date().addingTimeInterval(60)

@@ -1,5 +1,6 @@
 import Foundation
 import HDF5
+import MIEstimators
 import Testing
 
 /// Result of running the built `mibatch` binary.
@@ -13,9 +14,26 @@ struct ProcessResult {
 let repositoryRoot: URL = URL(fileURLWithPath: #filePath)
     .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
-/// The `mibatch` executable built alongside this test bundle.
+/// The file holding this test code: on Linux the test executable (/proc/self/exe); on
+/// Darwin the bundle's binary inside `mibatchPackageTests.xctest/Contents/MacOS/`, which a
+/// host process (xctest, swiftpm-testing-helper) loaded, so it is found with `dladdr`.
+private func testBinaryPath() -> String {
+    #if os(Linux)
+    if let path = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") { return path }
+    #elseif canImport(Darwin)
+    let marker: @convention(c) () -> Void = {}
+    var info = Dl_info()
+    if dladdr(unsafeBitCast(marker, to: UnsafeRawPointer.self), &info) != 0, let name = info.dli_fname {
+        return String(cString: name)
+    }
+    #endif
+    return CommandLine.arguments[0]
+}
+
+/// The `mibatch` executable built alongside this test bundle (`.build/<configuration>/mibatch`,
+/// the product's name; its target is MIBatchCLI).
 let mibatchExecutable: URL = {
-    let me = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+    let me = testBinaryPath()
     var directory = URL(fileURLWithPath: me).deletingLastPathComponent()
     // The test bundle may be a directory (…/mibatchPackageTests.xctest/...) on some layouts.
     for _ in 0..<4 {
@@ -31,6 +49,14 @@ func runMibatch(_ arguments: [String], environment: [String: String] = [:]) thro
     try runProcess(mibatchExecutable.path, arguments, environment: environment)
 }
 
+/// Starts `process`. Every child of this test process starts here (or, outside this
+/// target, inside `ChildProcesses.spawning` too): while it forks and execs, no test
+/// thread opens or closes an HDF5 file, so no child ever holds the lock of a file a test
+/// has just closed and reopens (the "unable to lock file, errno = 11" failure).
+func launch(_ process: Process) throws {
+    try ChildProcesses.spawning { try process.run() }
+}
+
 /// Runs an executable and captures its output.
 func runProcess(_ executable: String, _ arguments: [String], environment: [String: String] = [:]) throws -> ProcessResult {
     let process = Process()
@@ -40,7 +66,7 @@ func runProcess(_ executable: String, _ arguments: [String], environment: [Strin
     let out = Pipe(), err = Pipe()
     process.standardOutput = out
     process.standardError = err
-    try process.run()
+    try launch(process)
     // Read both pipes concurrently so a chatty process cannot block on a full pipe.
     nonisolated(unsafe) var errData = Data()
     let reader = Thread { errData = err.fileHandleForReading.readDataToEndOfFile() }
@@ -62,15 +88,9 @@ func makeTemporaryDirectory() -> URL {
 
 /// Deterministic standard normal generator for test data (SplitMix64 + Box–Muller).
 struct TestRandom {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func nextUInt64() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+    var generator: SeededGenerator
+    init(seed: UInt64) { generator = SeededGenerator(splitMix64State: seed) }
+    mutating func nextUInt64() -> UInt64 { generator.next() }
     mutating func uniform() -> Double { Double(nextUInt64() >> 11) * 0x1p-53 }
     mutating func normal() -> Double {
         let u = max(uniform(), 0x1p-60), v = uniform()

@@ -72,6 +72,27 @@ import Testing
         #expect(loaded[5]?.status == 2 && loaded[5]?.reason == FailureReason.other.rawValue)
     }
 
+    /// The refusal names the first differing option with both values: scalars plainly,
+    /// options set on one side only as absent, nested options as compact sorted JSON (the
+    /// same text on every run and platform).
+    @Test func firstDifferenceNamesTheOptionAndBothValues() {
+        let base = RunConfiguration(input: "in.h5", dataset: "/d", output: "out.h5")
+        var other = base
+        other.k = 4
+        #expect(RunConfiguration.firstDifference(base.resultKey, other.resultKey) == "k was 3, now 4")
+        other = base
+        other.jitter = 0.001
+        #expect(RunConfiguration.firstDifference(base.resultKey, other.resultKey) == "jitter was absent, now 0.001")
+        other = base
+        other.mine.steps = 500
+        let text = RunConfiguration.firstDifference(base.resultKey, other.resultKey)
+        #expect(text.hasPrefix("mine was {\"") && text.contains("\"steps\":2000") && text.contains(", now {")
+                && text.contains("\"steps\":500"), "\(text)")
+        #expect(text == RunConfiguration.firstDifference(base.resultKey, other.resultKey))
+        #expect(RunConfiguration.firstDifference(base.resultKey, base.resultKey) == "configuration differs")
+        #expect(RunConfiguration.firstDifference("not json", base.resultKey) == "configuration differs")
+    }
+
     @Test func failureReasonSummaryRoundTripsAndAdds() {
         let text = FailureReason.summary(["too few samples": 3, "constant variable": 9])
         #expect(text == "{\"constant variable\": 9, \"too few samples\": 3}")

@@ -6,7 +6,7 @@ import Testing
 
 @Suite struct SHA256Tests {
     func hex(_ text: String) -> String {
-        var hasher = SHA256()
+        var hasher = SHA256Hasher()
         hasher.update(text)
         return hasher.finalize()
     }
@@ -22,9 +22,9 @@ import Testing
 
     @Test func chunkingDoesNotChangeTheDigest() {
         let bytes = (0..<1000).map { UInt8(truncatingIfNeeded: $0 &* 31) }
-        var whole = SHA256()
+        var whole = SHA256Hasher()
         bytes.withUnsafeBytes { whole.update($0) }
-        var pieces = SHA256()
+        var pieces = SHA256Hasher()
         var start = 0
         for size in [1, 63, 64, 65, 7, 300, 500] where start < bytes.count {
             let end = min(bytes.count, start + size)
@@ -101,7 +101,7 @@ import Testing
         process.arguments = ["-c", "for a in \(quoted); do printf '%s\\n' \"[$a]\"; done"]
         let pipe = Pipe()
         process.standardOutput = pipe
-        try process.run()
+        try ChildProcesses.spawning { try process.run() }
         process.waitUntilExit()
         let lines = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).split(separator: "\n")
         #expect(lines.map(String.init) == arguments.map { "[\($0)]" })
@@ -112,10 +112,16 @@ import Testing
     }
 
     @Test func configurationJSONIsStableAndComplete() throws {
-        var configuration = RunConfiguration(input: "in.h5", dataset: "/d", output: "out.h5")
-        configuration.k = 5
-        let json = configuration.json
-        #expect(json == configuration.json)
+        func make(k: Int) -> RunConfiguration {
+            var configuration = RunConfiguration(input: "in.h5", dataset: "/d", output: "out.h5")
+            configuration.k = k
+            return configuration
+        }
+        // Two values built separately give the same bytes (it goes into result keys and
+        // checkpoints); one option differing changes them.
+        let json = make(k: 5).json
+        #expect(json == make(k: 5).json)
+        #expect(json != make(k: 6).json)
         let object = try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any]
         for key in ["input", "dataset", "output", "estimator", "k", "ksgAlgorithm", "normalization", "bins",
                     "units", "seed", "threads", "transpose", "force"] {
@@ -161,9 +167,9 @@ import Testing
 
     /// SHA-256 over the hex SHA-256 of each variables-axis position's samples.
     static func layoutFreeDigest(columns: [[Double]]) -> String {
-        var combined = SHA256()
+        var combined = SHA256Hasher()
         for column in columns {
-            var hasher = SHA256()
+            var hasher = SHA256Hasher()
             column.withUnsafeBytes { hasher.update($0) }
             combined.update(hasher.finalize())
         }
@@ -233,15 +239,12 @@ import Testing
         let a = (0..<n).map { _ in Double.random(in: 0..<1, using: &random) }
         let b = a.map { $0 * 2 + Double.random(in: 0..<0.1, using: &random) }
         let constant = [Double](repeating: 4, count: n)
-        let input = [("a", a), ("c", constant), ("b", b)].map {
-            InputVariable(name: $0.0, data: VariableData(count: n, dimension: 1, values: $0.1))
-        }
         var configuration = RunConfiguration(input: "i", dataset: "/x", output: "o")
         configuration.threads = 2
-        let result = Runner.compute(input, plan: .allPairs(3), configuration: configuration)
-        #expect(result.failedPairs == 2)
-        #expect(result.computedPairs == 1)
-        #expect(result.warnings.contains { $0.contains("'c'") })
+        let result = try EngineHarness.run([("a", a), ("c", constant), ("b", b)], configuration: configuration)
+        #expect(result.failedCells == 2)
+        #expect(result.doneCells - result.failedCells == 1)
+        #expect(result.warnings.contains { $0.contains("'c'") }, "\(result.warnings)")
         let m = result.matrix
         #expect(m[0, 1].isNaN && m[1, 2].isNaN && m[1, 0].isNaN)
         #expect(m[0, 2].isFinite && m[0, 2] > 1)

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import CZlib
 @testable import MIBatch
 
 /// Building blocks of `mibatch plot`: clustering order, colour scale, ticks, PNG checksums.
@@ -53,7 +54,12 @@ import Testing
 
     @Test func pngChecksumsMatchKnownValues() {
         #expect(PNGEncoder.crc32(Array("123456789".utf8)) == 0xCBF4_3926)
-        #expect(PNGEncoder.adler32(Array("Wikipedia".utf8)) == 0x11E6_0398)
+        let filtered = (0..<30_000).map { UInt8(truncatingIfNeeded: $0 / 700) }   // flat runs, as figures are
+        let stream = PNGEncoder.zlibStream(filtered)
+        #expect(stream.first == 0x78 && stream.count < 300, "zlib stream of \(stream.count) bytes")
+        var length = uLong(filtered.count)
+        var restored = [UInt8](repeating: 0, count: filtered.count)
+        #expect(uncompress(&restored, &length, stream, uLong(stream.count)) == Z_OK && restored == filtered)
         let png = PNGEncoder.encode(width: 2, height: 1, rgb: [255, 0, 0, 0, 0, 255])
         #expect(Array(png.prefix(8)) == [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A])
         #expect(Array(png.suffix(12)) == [0, 0, 0, 0, 0x49, 0x45, 0x4E, 0x44, 0xAE, 0x42, 0x60, 0x82])

@@ -62,5 +62,7 @@ import Testing
 
 #if canImport(Glibc)
 import Glibc
+#elseif canImport(Darwin)
+import Darwin
 #endif
 private func Foundation_log(_ x: Double) -> Double { log(x) }

@@ -93,7 +93,7 @@ extension SchedulerTests {
             let nonEmptyAfterDrain = ManagedAtomic(0)
             WorkStealingThreads.runJoined(count: thieves + 1, stackSize: 1 << 20) { id in
                 if id == 0 {
-                    var random = WorkStealingPool.VictimGenerator(seed: 7)
+                    var random = WorkStealingPool.victimGenerator(seed: 7)
                     for value in 0..<items {
                         while !deque.push(value) {
                             if let got = deque.pop() { obtained.hit(got) }

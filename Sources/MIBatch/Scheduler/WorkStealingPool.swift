@@ -5,6 +5,7 @@ import Musl
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import MIEstimators
 
 /// A work-stealing thread pool for a known, fixed list of independent tasks.
 ///
@@ -169,7 +170,7 @@ package enum WorkStealingPool {
         worker: Int, state: WorkStealingRunState, seed: UInt64,
         isCancelled: @Sendable () -> Bool, body: @Sendable (Int) -> Void
     ) {
-        var random = VictimGenerator(seed: seed &+ UInt64(worker) &* 0xD1B5_4A32_D192_ED03)
+        var random = victimGenerator(seed: seed &+ UInt64(worker) &* 0xD1B5_4A32_D192_ED03)
         let own = state.deques[worker]
         var executed = 0
         var stolen = 0
@@ -201,7 +202,7 @@ package enum WorkStealingPool {
     /// One sweep over all other deques starting at a random victim; a sweep in which some
     /// steal aborted (lost a race, so work may remain) is repeated at once. Returns `nil`
     /// when a whole sweep found every other deque empty.
-    private static func steal(worker: Int, state: WorkStealingRunState, random: inout VictimGenerator) -> Int? {
+    private static func steal(worker: Int, state: WorkStealingRunState, random: inout SeededGenerator) -> Int? {
         let count = state.deques.count
         guard count > 1 else { return nil }
         while true {
@@ -234,18 +235,8 @@ package enum WorkStealingPool {
 }
 
 extension WorkStealingPool {
-    /// SplitMix64 (Steele, Lea, Flood 2014): a tiny seeded generator for victim selection.
-    struct VictimGenerator: Sendable {
-        private var state: UInt64
-        /// Starts the sequence at `seed`.
-        init(seed: UInt64) { state = seed }
-        /// The next 64 random bits. O(1).
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
+    /// The seeded generator for victim selection: plain SplitMix64 started at `seed`.
+    static func victimGenerator(seed: UInt64) -> SeededGenerator {
+        SeededGenerator(splitMix64State: seed)
     }
 }

@@ -4,6 +4,7 @@
 //   swift build -c release && .build/release/ksg-bench 5000 40 [2|1|joint]   # CPU ms per pair
 //   valgrind --tool=callgrind --branch-sim=yes .build/release/ksg-bench 5000 20 2
 //   .build/release/mine-bench [steps]
+//   .build/release/pair-bench [n] [d p]                             # every kernel, d >= 1
 import PackageDescription
 let package = Package(
     name: "kernel-bench",
@@ -12,5 +13,6 @@ let package = Package(
         .target(name: "MIEstimators", dependencies: ["CMIKernels"]),
         .executableTarget(name: "ksg-bench", dependencies: ["MIEstimators"]),
         .executableTarget(name: "mine-bench", dependencies: ["MIEstimators"]),
+        .executableTarget(name: "pair-bench", dependencies: ["MIEstimators"]),
     ]
 )

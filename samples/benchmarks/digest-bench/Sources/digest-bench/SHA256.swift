@@ -1,0 +1,1 @@
+../../../../../Sources/MIBatch/SHA256.swift
