@@ -158,3 +158,24 @@ def stratified_mixed(x, y, k=3):
         my = _counts(yc_tree, y[g][:, None], r)
         terms[g] = digamma(kk) + digamma(n) - digamma(mx) - digamma(my)
     return float(np.nanmean(terms))
+
+
+def is_mixed(v, singleton_fraction=0.05):
+    """A tied variable with a continuous part: at least this fraction of its samples hold a
+    value no other sample has (zero-inflated expression); otherwise a tied variable is
+    discrete-like (labels, counts, rounded values)."""
+    _, inv, counts = np.unique(v, return_inverse=True, return_counts=True)
+    return bool(counts.max() > 1 and (counts[inv] == 1).mean() >= singleton_fraction)
+
+
+def hybrid(x, y, k, F, ux, uy):
+    """Research variant: discrete-like tied variables get the resolution-scaled jitter
+    (+-F*resolution/2, draws ux, uy in [-1, 1)), mixed ones keep their atoms; then
+    stratified_mixed on the global-linf-normalized pair (= KSG-1 where nothing is tied)."""
+    def prep(v, u):
+        if has_ties(v) and not is_mixed(v):
+            r = resolution(v)
+            if r:
+                v = v + (F * r / 2.0) * u
+        return global_linf(v)
+    return stratified_mixed(prep(x, ux), prep(y, uy), k)
