@@ -94,6 +94,16 @@ enum Reference {
         return m
     }
 
+    /// Sample i's marginal and joint (max) distances to every other sample, in sample order.
+    static func distances(_ x: VariableData, _ y: VariableData, from i: Int) -> (dx: [Double], dy: [Double], dj: [Double]) {
+        var dx = [Double](), dy = [Double](), dj = [Double]()
+        for j in 0..<x.count where j != i {
+            let a = distance(x, i, j), b = distance(y, i, j)
+            dx.append(a); dy.append(b); dj.append(max(a, b))
+        }
+        return (dx, dy, dj)
+    }
+
     /// O(n²) KSG-1 / KSG-2 / joint exactly as defined (KSG-2 tie rule: all j with d ≤ ε).
     static func ksg(_ alg: KSGAlgorithm, _ x: VariableData, _ y: VariableData, k: Int) -> Double {
         let n = x.count
@@ -106,11 +116,7 @@ enum Reference {
         }
         var total = 0.0
         for i in 0..<n {
-            var dx = [Double](), dy = [Double](), dj = [Double]()
-            for j in 0..<n where j != i {
-                let a = distance(x, i, j), b = distance(y, i, j)
-                dx.append(a); dy.append(b); dj.append(max(a, b))
-            }
+            let (dx, dy, dj) = distances(x, y, from: i)
             let eps = dj.sorted()[k - 1]
             switch alg {
             case .ksg1:
@@ -142,11 +148,7 @@ extension Reference {
         let n = x.count
         var total = 0.0
         for i in 0..<n {
-            var dx = [Double](), dy = [Double](), dj = [Double]()
-            for j in 0..<n where j != i {
-                let a = distance(x, i, j), b = distance(y, i, j)
-                dx.append(a); dy.append(b); dj.append(max(a, b))
-            }
+            let (dx, dy, dj) = distances(x, y, from: i)
             let rho = dj.sorted()[k - 1]
             if rho == 0 {
                 let m = 1 + dj.filter { $0 == 0 }.count
