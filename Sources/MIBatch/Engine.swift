@@ -230,7 +230,7 @@ public final class Engine: @unchecked Sendable {
         warnings += failures.warnings
         let width = plan.pairs.columns.count
         let done = mine.filter { kernel.status[plan.cells[$0].row * width + plan.cells[$0].column] != PairStatus.notComputed.rawValue }.count
-        let ties = TieReport(handling: configuration.estimator == .binned ? .none : configuration.ties,
+        let ties = TieReport(handling: kernel.estimator.tieHandling ?? .none,
                              counts: kernel.tieCounts(), dtypes: catalog.datasets.map(\.dtype))
         return EngineOutcome(matrix: kernel.takeMatrix(names: names, reasonsAmong: mine), digest: digest, doneCells: done,
                              totalCells: mine.count, failedCells: failures.count, warnings: warnings, cancelled: cancelled,

@@ -104,15 +104,3 @@ extension VariableData {
         return VariableData(count: rows.count, dimension: d, values: out)
     }
 }
-
-extension RunConfiguration {
-    /// The fewest samples the configured estimator accepts (KSG: k + 1; MINE: 2, or 3 with a
-    /// hold-out; binned: 2).
-    public var minimumSamples: Int {
-        switch estimator {
-        case .ksg: return k + 1
-        case .mine: return mine.holdoutFraction > 0 ? 3 : 2
-        case .binned: return 2
-        }
-    }
-}

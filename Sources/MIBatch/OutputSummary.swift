@@ -79,24 +79,19 @@ public struct OutputSummary: Sendable {
         configuration = result.attributes["configuration"].flatMap(JSONValue.parse) ?? .null
     }
 
-    /// The configuration keys that are the estimator's parameters, by estimator.
-    static func parameterKeys(estimator: String) -> [String] {
-        switch estimator {
-        case "binned": return ["bins", "biasCorrection", "discrete", "jitter", "seed", "units"]
-        case "mine": return ["mine", "normalization", "discrete", "discreteCorrection", "jitter", "seed", "units"]
-        default: return ["k", "ksgAlgorithm", "normalization", "ties", "discrete", "discreteCorrection", "jitter", "seed", "units"]
-        }
-    }
+    /// The run keys that are also parameters of the estimate (every other run key is about
+    /// where and how the run went, not what it computed).
+    static let parameterRunKeys = ["discrete", "jitter", "seed", "units"]
 
-    /// The estimator's parameters taken from the configuration (absent keys omitted;
-    /// `jitter` null means none).
+    /// The estimator's parameters taken from the configuration: its settings (every key
+    /// that is not one of the run's own, see ``EstimatorChoice``) plus `discrete`, `jitter`,
+    /// `seed` and `units` (`jitter` null means none).
     public var parameters: JSONValue {
         guard case let .object(members) = configuration else { return .object([:]) }
         var chosen: [String: JSONValue] = [:]
-        let estimator: String
-        if case let .string(name)? = members["estimator"] { estimator = name } else { estimator = "ksg" }
-        for key in Self.parameterKeys(estimator: estimator) { chosen[key] = members[key] ?? .null }
-        chosen["estimator"] = .string(estimator)
+        for (key, value) in members where !RunConfiguration.runKeys.contains(key) { chosen[key] = value }
+        for key in Self.parameterRunKeys { chosen[key] = members[key] ?? .null }
+        if case let .string(name)? = members["estimator"] { chosen["estimator"] = .string(name) } else { chosen["estimator"] = .string("ksg") }
         return .object(chosen)
     }
 

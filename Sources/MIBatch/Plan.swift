@@ -96,8 +96,8 @@ public struct ExecutionPlan: Sendable {
     /// Samples n and per-variable dimensions (for the cost model).
     let samples: Int
     let dimensions: [Int]
-    let estimator: EstimatorKind
-    let mine: MINEOptions
+    /// The run's estimator (its cost model).
+    let estimator: PairEstimator
 
     /// Plans `pairs` over `catalog` under `configuration` and a memory budget in bytes.
     ///
@@ -106,7 +106,8 @@ public struct ExecutionPlan: Sendable {
     public static func make(catalog: InputCatalog, pairs: PairPlan, configuration: RunConfiguration,
                             budget: Int) throws(MIBatchError) -> ExecutionPlan {
         let used = Set(pairs.rows + pairs.columns).sorted()
-        let model = MemoryModel(samples: catalog.samples, threads: configuration.threads, estimator: configuration.estimator,
+        let estimator = PairEstimator(configuration)
+        let model = MemoryModel(samples: catalog.samples, threads: configuration.threads, estimator: estimator,
                                 keepsRaw: configuration.nan == .pairwise,
                                 bandBytes: max(1 << 20, min(8 << 20, budget / 16)))
         let matrixBytes = pairs.rows.count * pairs.columns.count * 9
@@ -152,8 +153,7 @@ public struct ExecutionPlan: Sendable {
                                  memory: MemoryEstimate(budget: budget, fixed: fixed, matrix: matrixBytes, input: allBytes,
                                                         resident: holdsAll ? allBytes : min(allBytes, residentBlocks * largestBlock)),
                                  holdsAllInput: holdsAll, residentBlocks: residentBlocks, bandBytes: model.bandBytes, samples: catalog.samples,
-                                 dimensions: catalog.variables.map(\.dimension), estimator: configuration.estimator,
-                                 mine: configuration.mine)
+                                 dimensions: catalog.variables.map(\.dimension), estimator: estimator)
         var byTile: [Int: TileCells] = [:]
         for (index, cell) in cells.enumerated() {
             let a = blockOf[pairs.rows[cell.row]], b = blockOf[pairs.columns[cell.column]]
@@ -167,19 +167,11 @@ public struct ExecutionPlan: Sendable {
         return plan
     }
 
-    /// Estimated relative cost of one cell: KSG ~ n log n · (d_x + d_y); binned ~ n.
+    /// Estimated relative cost of one cell: the estimator's cost model
+    /// (``MutualInformationEstimator/cost(samples:dimensions:)``) at n samples and d_x + d_y.
     public func cellCost(_ cell: Int) -> Double {
         let (r, c) = cells[cell]
-        let d = Double(dimensions[pairs.rows[r]] + dimensions[pairs.columns[c]])
-        let n = Double(max(samples, 2))
-        switch estimator {
-        case .ksg: return n * log2(n) * d
-        case .binned: return n * d
-        case .mine:
-            let widths = [Int(d)] + mine.hidden + [1]
-            let perSample = zip(widths, widths.dropFirst()).reduce(0) { $0 + $1.0 * $1.1 }
-            return Double(mine.steps * 2 * mine.batchSize * perSample) * 3
-        }
+        return estimator.cost(samples: samples, dimensions: dimensions[pairs.rows[r]] + dimensions[pairs.columns[c]])
     }
 
     /// Total estimated cost.
@@ -226,7 +218,7 @@ public struct MemoryEstimate: Sendable, Equatable {
 struct MemoryModel {
     var samples: Int
     var threads: Int
-    var estimator: EstimatorKind
+    var estimator: PairEstimator
     /// `--nan pairwise` keeps each variable's raw values next to the prepared ones.
     var keepsRaw: Bool
     /// Bytes per read call (the band and HDF5's conversion buffer are both this size).
@@ -239,11 +231,6 @@ struct MemoryModel {
 
     /// Raw values, normalized copy and search structures of one variable.
     func variableBytes(dimension d: Int) -> Int {
-        let raw = keepsRaw ? samples * 8 * d : 0
-        switch estimator {
-        case .ksg: return samples * (24 * d + 16) + raw
-        case .binned: return samples * (8 * d + 8) + raw
-        case .mine: return samples * (20 * d + 8) + raw
-        }
+        estimator.preparedBytes(samples: samples, dimension: d) + (keepsRaw ? samples * 8 * d : 0)
     }
 }

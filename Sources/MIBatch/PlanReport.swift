@@ -13,7 +13,7 @@ public enum PlanReport {
             "memory: budget \(MemorySize.format(plan.memory.budget)), estimated peak \(MemorySize.format(plan.memory.peak)) "
                 + "(matrix \(MemorySize.format(plan.memory.matrix)), prepared input \(MemorySize.format(plan.memory.input)), "
                 + (plan.holdsAllInput ? "all input held in memory: each byte read once)" : "streamed: \(plan.residentBlocks) blocks resident, each input byte read about \(String(format: "%.1f", rereads(plan))) times)"),
-            String(format: "estimated cost: %.3g units (per pair: KSG n·log2 n·(dx+dy); binned n·(dx+dy); MINE 6·steps·batch·network weights)", plan.totalCost),
+            String(format: "estimated cost: %.3g units", plan.totalCost) + " (per pair: \(plan.estimator.costModel))",
         ]
         if let shards, shards >= 1 {
             lines.append("shards: \(shards)")

@@ -50,6 +50,7 @@ public struct Provenance: Sendable {
     /// The attributes to store on the root group, in a fixed order.
     public var attributes: [(String, String)] {
         let command = commandLine.map(Self.shellQuoted).joined(separator: " ")
+        let estimator = PairEstimator(configuration)
         var list: [(String, String)] = [
             ("Conventions", "CF-1.8"),
             ("title", "Mutual information matrix computed by mibatch"),
@@ -58,12 +59,10 @@ public struct Provenance: Sendable {
             ("source_revision", SourceRevision.current),
             ("command_line", command),
             ("configuration", configuration.json),
-            ("estimator", configuration.estimatorLabel),
-            ("normalization", configuration.estimator == .binned
-                ? "ignored by the binned estimator (bins span each dimension's min to max)"
-                : configuration.normalization.rawValue),
+            ("estimator", estimator.label),
+            ("normalization", estimator.normalizationDescription),
             ("jitter", configuration.jitter.map { "\($0) x each variable's global-linf spread, seed \(configuration.seed)" } ?? "none"),
-            ("ties", configuration.estimator != .binned ? configuration.ties.rawValue : "not applicable (binned counts the values as given)"),
+            ("ties", estimator.tieDescription),
             ("tied_variables", ties.map { String($0.tiedVariables) } ?? "unknown"),
             ("tie_summary", ties?.summary ?? "not examined"),
             ("discrete", configuration.discrete.map { $0.joined(separator: ",") } ?? "none"),

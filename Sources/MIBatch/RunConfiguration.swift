@@ -1,16 +1,6 @@
 import Foundation
 import MIEstimators
 
-/// Which estimator a run uses.
-public enum EstimatorKind: String, Codable, CaseIterable, Sendable {
-    /// Kraskov–Stögbauer–Grassberger k-nearest-neighbour estimator.
-    case ksg
-    /// Equal-width binning with the plug-in formula.
-    case binned
-    /// MINE (Belghazi 2018): a statistics network trained on the Donsker–Varadhan bound.
-    case mine
-}
-
 /// Units of the reported MI values.
 public enum InformationUnit: String, Codable, CaseIterable, Sendable {
     /// Natural logarithm.
@@ -39,26 +29,10 @@ public struct RunConfiguration: Codable, Equatable, Sendable {
     public var yVariables: [String]? = nil
     /// Path of the output HDF5 file, as given.
     public var output: String
-    /// Which estimator.
-    public var estimator: EstimatorKind = .ksg
-    /// Number of neighbours for KSG (≥ 1).
-    public var k: Int = 3
-    /// KSG variant: `1`, `2` (default) or `joint` (the seed paper's estimator, for reproduction only).
-    public var ksgAlgorithm: KSGAlgorithm = .ksg2
-    /// Normalization applied to each variable before estimation (binned ignores it).
-    public var normalization: Normalization = .globalLinf
-    /// Bins per dimension for the binned estimator.
-    public var bins: Int = 10
-    /// Bias correction of the binned estimator.
-    public var biasCorrection: Binned.BiasCorrection = .none
-    /// MINE training parameters (every one recorded in the provenance).
-    public var mine: MINEOptions = MINEOptions()
-    /// What KSG does with repeated values (`--ties`, default `auto`; see ``TieHandling``).
-    public var ties: TieHandling = .auto
+    /// The estimator and its settings (only the running estimator's options are held).
+    public var estimator: EstimatorChoice = .ksg(KSG.Settings())
     /// Variables declared categorical (`--discrete`): names, or `["all"]`; `nil` for none.
     public var discrete: [String]? = nil
-    /// Bias correction of the plug-in estimate on pairs of two declared-discrete variables.
-    public var discreteCorrection: Binned.BiasCorrection = .millerMadow
     /// Jitter: seeded noise of this many times each variable's spread (global-linf statistic)
     /// added before normalization; `nil` for none. An explicit option from before `--ties`;
     /// `--ties auto` (the default) needs no jitter.
@@ -127,60 +101,78 @@ public struct RunConfiguration: Codable, Equatable, Sendable {
     }
 
     /// Human-readable estimator label, e.g. `KSG-2 (k=3, global-linf)`.
-    public var estimatorLabel: String {
-        switch estimator {
-        case .ksg:
-            let name = ksgAlgorithm == .joint ? "KSG-joint (seed paper)" : "KSG-\(ksgAlgorithm.rawValue)"
-            return "\(name) (k=\(k), \(normalization.rawValue))"
-        case .binned:
-            return "binned (\(bins) bins\(biasCorrection == .none ? "" : ", \(biasCorrection.rawValue)"))"
-        case .mine:
-            let corrected = mine.emaRate > 0 && mine.emaRate < 1 ? "Corrected" : "Biased"
-            let scale = normalization.rawValue.hasPrefix("global") || normalization == .robust ? "Global" : (normalization == .local ? "Local" : "Raw")
-            return "MINE-\(scale)-\(corrected) (hidden \(mine.hidden.map(String.init).joined(separator: ",")), \(mine.optimizer.rawValue) lr \(mine.learningRate), "
-                + "batch \(mine.batchSize), \(mine.steps) steps, EMA rate \(mine.emaRate), \(normalization.rawValue))"
-        }
-    }
+    public var estimatorLabel: String { estimator.makeEstimator().label }
+
+    /// The fewest samples the configured estimator accepts (KSG: k + 1; MINE: 2, or 3 with a
+    /// hold-out; binned: 2), as the estimator states it.
+    public var minimumSamples: Int { estimator.makeEstimator().minimumSamples }
 }
 
-extension KSGAlgorithm: Codable {}
-extension Normalization: Codable {}
-extension Binned.BiasCorrection: Codable {}
+extension RunConfiguration {
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case input, dataset, variables, xVariables, yVariables, output, estimator, discrete, jitter, units, seed, threads,
+             transpose, names, force, memory, progressInterval, quiet, shard, checkpointInterval, compression, nan,
+             allowExternal
+    }
 
-/// MINE training parameters as recorded in the configuration (mirrors ``MINE/Parameters``).
-public struct MINEOptions: Codable, Equatable, Sendable {
-    /// Hidden layer widths of the statistics network.
-    public var hidden: [Int] = [64, 64]
-    /// Step size.
-    public var learningRate: Double = 1e-3
-    /// Adam moment decay rates and epsilon.
-    public var beta1: Double = 0.9
-    public var beta2: Double = 0.999
-    public var epsilon: Double = 1e-8
-    /// Samples per training batch.
-    public var batchSize: Int = 256
-    /// Training steps.
-    public var steps: Int = 2000
-    /// `adam` or `sgd`.
-    public var optimizer: MINE.Optimizer = .adam
-    /// Weight of the newest batch in the moving average of E[e^f] (0: biased MINE).
-    public var emaRate: Double = 0.01
-    /// Fraction of samples held out to evaluate the bound (0: evaluate on all data).
-    public var holdoutFraction: Double = 0
-    /// The reported value averages this many evaluations ...
-    public var averageLast: Int = 10
-    /// ... taken this many steps apart, ending at the last step.
-    public var evaluationInterval: Int = 20
+    /// The keys of a configuration that are the run's own; every other key is a setting of
+    /// its estimator (``EstimatorChoice``).
+    static let runKeys = Set(CodingKeys.allCases.map(\.rawValue))
 
-    /// Default options.
-    public init() {}
+    /// Encodes the run's keys and, beside them in the same object, the estimator's settings.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(input, forKey: .input)
+        try container.encodeIfPresent(dataset, forKey: .dataset)
+        try container.encode(variables, forKey: .variables)
+        try container.encodeIfPresent(xVariables, forKey: .xVariables)
+        try container.encodeIfPresent(yVariables, forKey: .yVariables)
+        try container.encode(output, forKey: .output)
+        try container.encode(estimator.kind, forKey: .estimator)
+        try container.encodeIfPresent(discrete, forKey: .discrete)
+        try container.encodeIfPresent(jitter, forKey: .jitter)
+        try container.encode(units, forKey: .units)
+        try container.encode(seed, forKey: .seed)
+        try container.encode(threads, forKey: .threads)
+        try container.encode(transpose, forKey: .transpose)
+        try container.encodeIfPresent(names, forKey: .names)
+        try container.encode(force, forKey: .force)
+        try container.encodeIfPresent(memory, forKey: .memory)
+        try container.encode(progressInterval, forKey: .progressInterval)
+        try container.encode(quiet, forKey: .quiet)
+        try container.encode(shard, forKey: .shard)
+        try container.encode(checkpointInterval, forKey: .checkpointInterval)
+        try container.encode(compression, forKey: .compression)
+        try container.encode(nan, forKey: .nan)
+        try container.encode(allowExternal, forKey: .allowExternal)
+        try estimator.encodeSettings(to: encoder)
+    }
 
-    /// The estimator's parameter set.
-    public var parameters: MINE.Parameters {
-        MINE.Parameters(hidden: hidden, learningRate: learningRate, beta1: beta1, beta2: beta2, epsilon: epsilon,
-                        batchSize: batchSize, steps: steps, optimizer: optimizer, emaRate: emaRate,
-                        holdoutFraction: holdoutFraction, averageLast: averageLast, evaluationInterval: evaluationInterval)
+    /// Decodes a configuration written by ``encode(to:)``.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(input: try container.decode(String.self, forKey: .input),
+                  dataset: try container.decodeIfPresent(String.self, forKey: .dataset),
+                  output: try container.decode(String.self, forKey: .output))
+        variables = try container.decode(VariableSource.self, forKey: .variables)
+        xVariables = try container.decodeIfPresent([String].self, forKey: .xVariables)
+        yVariables = try container.decodeIfPresent([String].self, forKey: .yVariables)
+        estimator = try EstimatorChoice(kind: container.decode(EstimatorKind.self, forKey: .estimator), from: decoder)
+        discrete = try container.decodeIfPresent([String].self, forKey: .discrete)
+        jitter = try container.decodeIfPresent(Double.self, forKey: .jitter)
+        units = try container.decode(InformationUnit.self, forKey: .units)
+        seed = try container.decode(UInt64.self, forKey: .seed)
+        threads = try container.decode(Int.self, forKey: .threads)
+        transpose = try container.decode(Bool.self, forKey: .transpose)
+        names = try container.decodeIfPresent(String.self, forKey: .names)
+        force = try container.decode(Bool.self, forKey: .force)
+        memory = try container.decodeIfPresent(Int.self, forKey: .memory)
+        progressInterval = try container.decode(Double.self, forKey: .progressInterval)
+        quiet = try container.decode(Bool.self, forKey: .quiet)
+        shard = try container.decode(ShardSpec.self, forKey: .shard)
+        checkpointInterval = try container.decode(Double.self, forKey: .checkpointInterval)
+        compression = try container.decode(OutputCompression.self, forKey: .compression)
+        nan = try container.decode(NonFinitePolicy.self, forKey: .nan)
+        allowExternal = try container.decode(Bool.self, forKey: .allowExternal)
     }
 }
-
-extension MINE.Optimizer: Codable {}

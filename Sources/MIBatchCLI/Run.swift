@@ -3,18 +3,12 @@ import Foundation
 import MIBatch
 import MIEstimators
 
-extension KSGAlgorithm: ExpressibleByArgument {}
-extension Normalization: ExpressibleByArgument {}
 extension InformationUnit: ExpressibleByArgument {}
-extension EstimatorKind: ExpressibleByArgument {}
-extension Binned.BiasCorrection: ExpressibleByArgument {}
-extension MINE.Optimizer: ExpressibleByArgument {}
 extension OutputCompression: ExpressibleByArgument {
     /// `none` or `0`…`9`.
     public var defaultValueDescription: String { self == .none ? "none" : description.filter(\.isNumber) }
 }
 extension NonFinitePolicy: ExpressibleByArgument {}
-extension TieHandling: ExpressibleByArgument {}
 
 /// `mibatch run`: compute one MI matrix.
 struct Run: ParsableCommand {
@@ -40,6 +34,7 @@ struct Run: ParsableCommand {
         }
         do {
             let configuration = try options.configuration()
+            for warning in options.ignoredOptionWarnings { FileHandle.standardError.write(Data("mibatch: \(warning)\n".utf8)) }
             let summary = try Job.run(configuration, commandLine: CommandLine.arguments) { line in
                 if !configuration.quiet || line.hasPrefix("warning") {
                     FileHandle.standardError.write(Data("mibatch: \(line)\n".utf8))
@@ -75,72 +70,16 @@ struct RunOptions: ParsableArguments {
     @Option(name: .customLong("y-vars"), help: ArgumentHelp("Rectangular run: the column variables. Needs --x-vars.", valueName: "NAMES"))
     var yVariables: [String] = []
 
-    @Option(help: "Estimator: ksg (k-nearest neighbours), binned (equal-width bins, plug-in) or mine (neural; default MINE-Global-Corrected).")
-    var estimator: EstimatorKind = .ksg
-
-    @Option(help: "Bins per dimension for --estimator binned (at least 2).")
-    var bins: Int = 10
-
-    @Option(name: .customLong("bias-correction"), help: "Bias correction for --estimator binned: none or miller-madow.")
-    var biasCorrection: Binned.BiasCorrection = .none
-
-    @Option(name: .customLong("mine-hidden"), help: ArgumentHelp("MINE: hidden layer widths of the statistics network (ReLU).", valueName: "W1,W2,..."))
-    var mineHidden: String = "64,64"
-
-    @Option(name: .customLong("mine-steps"), help: "MINE: training steps per pair.")
-    var mineSteps: Int = 2000
-
-    @Option(name: .customLong("mine-batch"), help: "MINE: samples per training batch (product samples permute y within the batch).")
-    var mineBatch: Int = 256
-
-    @Option(name: .customLong("mine-lr"), help: "MINE: learning rate.")
-    var mineLearningRate: Double = 1e-3
-
-    @Option(name: .customLong("mine-optimizer"), help: "MINE: adam, or sgd (plain gradient descent, the paper's setting).")
-    var mineOptimizer: MINE.Optimizer = .adam
-
-    @Option(name: .customLong("mine-beta1"), help: "MINE: Adam's first-moment decay.")
-    var mineBeta1: Double = 0.9
-
-    @Option(name: .customLong("mine-beta2"), help: "MINE: Adam's second-moment decay.")
-    var mineBeta2: Double = 0.999
-
-    @Option(name: .customLong("mine-ema-rate"), help: ArgumentHelp("MINE: weight of the newest batch in the moving average that replaces E[e^f] in the gradient (the bias correction); 0 gives biased MINE.", valueName: "RATE"))
-    var mineEmaRate: Double = 0.01
-
-    @Option(name: .customLong("mine-holdout"), help: ArgumentHelp("MINE: fraction of samples held out (seeded) on which the bound is evaluated; 0 evaluates on all data.", valueName: "FRACTION"))
-    var mineHoldout: Double = 0
-
-    @Option(name: .customLong("mine-average-last"), help: "MINE: the reported value is the mean of this many evaluations of the bound ...")
-    var mineAverageLast: Int = 10
-
-    @Option(name: .customLong("mine-eval-interval"), help: "MINE: ... taken this many steps apart, ending at the last step.")
-    var mineEvaluationInterval: Int = 20
-
-    @Option(help: ArgumentHelp("KSG on repeated values (discrete, rounded, zero-inflated data): auto (default: atoms of mixtures separated, categorical variables kept, discrete ones dequantized, then the mixed estimator of Gao et al. 2017 on pairs with ties), mixed (Gao et al. on the values as they are), jitter (every tied variable dequantized by seeded noise over each value's cell) or none (the old rule; not an estimate of MI on tied data).", valueName: "MODE"))
-    var ties: TieHandling = .auto
+    @OptionGroup var estimation: EstimatorOptions
 
     @Option(help: ArgumentHelp("Variables that are categorical (labels, genotypes): comma-separated names, or all. Pairs of two are the plug-in estimate (see --discrete-correction); with a continuous variable, the mixed estimator within each category (KSG); binned uses one bin per category.", valueName: "NAMES|all"))
     var discrete: String?
-
-    @Option(name: .customLong("discrete-correction"), help: ArgumentHelp("Bias correction of the plug-in estimate on pairs of two --discrete variables: miller-madow (default) or none.", valueName: "CORRECTION"))
-    var discreteCorrection: Binned.BiasCorrection = .millerMadow
 
     @Option(help: ArgumentHelp("Add seeded noise of SCALE × each variable's spread (its global-linf statistic) before normalization. Off by default; --ties needs no jitter.", valueName: "SCALE"))
     var jitter: Double?
 
     @Option(name: [.short, .customLong("output")], help: "Output HDF5 file (written atomically).")
     var output: String
-
-    @Option(help: "Number of nearest neighbours for KSG.")
-    var k: Int = 3
-
-    @Option(name: .customLong("ksg-algorithm"),
-            help: "KSG variant: 1 or 2 (Kraskov 2004, eq. 8 and 9), or joint (the seed paper's estimator; reproduction only, strongly biased).")
-    var ksgAlgorithm: KSGAlgorithm = .ksg2
-
-    @Option(help: "Per-variable normalization: \(Normalization.allCases.map(\.rawValue).joined(separator: ", ")).")
-    var normalization: Normalization = .globalLinf
 
     @Option(help: "Units of the results: nats or bits.")
     var units: InformationUnit = .nats
@@ -188,7 +127,6 @@ struct RunOptions: ParsableArguments {
     var checkpointInterval: Double = 60
 
     func validate() throws {
-        guard k >= 1 else { throw ValidationError("--k must be at least 1 (got \(k)); KSG counts k nearest neighbours, 3 is usual") }
         guard threads >= 1 else { throw ValidationError("--threads must be at least 1 (got \(threads)); omit it to use every core") }
         if let memory {
             guard let bytes = MemorySize.parse(memory) else { throw ValidationError("--memory: '\(memory)' is not a size (examples: 512M, 8G)") }
@@ -201,54 +139,30 @@ struct RunOptions: ParsableArguments {
         if let shard { guard ShardSpec.parse(shard) != nil else { throw ValidationError("--shard: '\(shard)' is not I/N with 1 ≤ I ≤ N (shards are numbered from 1; for example 3/16)") } }
         guard checkpointInterval > 0 else { throw ValidationError("--checkpoint-interval must be positive") }
         guard progressInterval > 0 else { throw ValidationError("--progress-interval must be positive") }
-        guard bins >= 2 else { throw ValidationError("--bins must be at least 2 (got \(bins)); one bin carries no information") }
         if let jitter { guard jitter >= 0, jitter.isFinite else { throw ValidationError("--jitter must be a finite number ≥ 0") } }
         if wholeDatasets.isEmpty {
             guard dataset != nil else { throw ValidationError("Give --dataset PATH (columns as variables) or --var PATH (whole datasets).") }
         } else {
             guard dataset == nil, variables == nil else { throw ValidationError("--var cannot be combined with --dataset or --variables.") }
         }
-        if estimator == .mine, let problem = mineOptions.parameters.validationError {
-            throw ValidationError("--mine-*: \(problem)")
-        }
         guard xVariables.isEmpty == yVariables.isEmpty else { throw ValidationError("--x-vars and --y-vars go together.") }
     }
 
-    /// The MINE options as given.
-    var mineOptions: MINEOptions {
-        var options = MINEOptions()
-        options.hidden = mineHidden.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) ?? 0 }
-        options.steps = mineSteps
-        options.batchSize = mineBatch
-        options.learningRate = mineLearningRate
-        options.optimizer = mineOptimizer
-        options.beta1 = mineBeta1
-        options.beta2 = mineBeta2
-        options.emaRate = mineEmaRate
-        options.holdoutFraction = mineHoldout
-        options.averageLast = mineAverageLast
-        options.evaluationInterval = mineEvaluationInterval
-        return options
+    /// One warning per option that the chosen estimator does not use.
+    var ignoredOptionWarnings: [String] {
+        estimation.ignored.map { "warning: \($0) does not apply to --estimator \(estimation.estimator.rawValue); ignored" }
     }
 
     /// The resolved configuration.
     func configuration() throws(MIBatchError) -> RunConfiguration {
         var configuration = RunConfiguration(input: input, dataset: dataset, output: output)
-        configuration.k = k
-        configuration.estimator = estimator
-        configuration.bins = bins
-        configuration.biasCorrection = biasCorrection
         configuration.jitter = jitter
-        configuration.ties = ties
         configuration.discrete = discrete.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } }
-        configuration.discreteCorrection = discreteCorrection
-        configuration.mine = mineOptions
+        configuration.estimator = estimation.choice
         if !xVariables.isEmpty {
             configuration.xVariables = xVariables
             configuration.yVariables = yVariables
         }
-        configuration.ksgAlgorithm = ksgAlgorithm
-        configuration.normalization = normalization
         configuration.units = units
         configuration.threads = threads
         configuration.transpose = transpose

@@ -27,7 +27,7 @@ import Darwin
 /// for any α > 0 that keeps the data finite and normal (verified for α from 1e-8 to 1e8).
 public struct Binned: Sendable {
     /// Optional small-sample bias correction.
-    public enum BiasCorrection: String, CaseIterable, Sendable {
+    public enum BiasCorrection: String, CaseIterable, Codable, Sendable {
         /// Plain plug-in estimate.
         case none
         /// Miller–Madow: + (K_x + K_y − K_xy − 1)/(2n) nats.
@@ -99,7 +99,8 @@ public struct Binned: Sendable {
 
     /// Î(X; Y) in nats.
     ///
-    /// - Throws: `dimensionMismatch` if the sample counts differ, `tooFewSamples` if n = 0,
+    /// - Throws: `dimensionMismatch` if the sample counts differ, `tooFewSamples` if n < 2
+    ///   (``minimumSamples``),
     ///   `nonFiniteValues` if either variable holds NaN/∞.
     /// - Complexity: O(n) when K_x·K_y ≤ max(4n, 65536) (dense joint table), else O(n log n).
     public func estimate(_ x: Prepared, _ y: Prepared) throws(EstimationError) -> Double {
@@ -108,7 +109,7 @@ public struct Binned: Sendable {
                 "the two variables have different sample counts (\(x.count) vs \(y.count)); MI needs paired samples")
         }
         let n = x.count
-        guard n >= 1 else { throw .tooFewSamples(count: n, required: 1) }
+        guard n >= minimumSamples else { throw .tooFewSamples(count: n, required: minimumSamples) }
         let bad = x.nonFiniteCount + y.nonFiniteCount
         guard bad == 0 else { throw .nonFiniteValues(count: bad) }
         let ky = y.cellCount

@@ -1,5 +1,5 @@
 /// Which KSG variant to compute (design.md §3). Raw values are the CLI spellings.
-public enum KSGAlgorithm: String, CaseIterable, Sendable {
+public enum KSGAlgorithm: String, CaseIterable, Codable, Sendable {
     /// Kraskov 2004 eq. 8: strict marginal counts within the joint k-NN radius ε_i;
     /// Î = ψ(k) + ψ(n) − ⟨ψ(n_x + 1) + ψ(n_y + 1)⟩.
     case ksg1 = "1"
@@ -46,13 +46,21 @@ public struct KSG: Sendable {
     /// the pairs that still have ties (after ``TieHandling/treat(_:seed:variableIndex:)``)
     /// with the mixed estimator.
     public let ties: TieHandling
+    /// The normalization ``prepareVariable(_:_:)`` applies (``prepare(_:)`` applies none).
+    let normalizing: Normalization
+    /// Bias correction of the plug-in estimate on pairs of two categorical variables
+    /// (``estimate(_:_:pair:)``).
+    public let discreteCorrection: Binned.BiasCorrection
 
     /// - Precondition: `k >= 1`.
-    public init(k: Int, algorithm: KSGAlgorithm, ties: TieHandling = .auto) {
+    public init(k: Int, algorithm: KSGAlgorithm, ties: TieHandling = .auto, normalization: Normalization = .globalLinf,
+                discreteCorrection: Binned.BiasCorrection = .millerMadow) {
         precondition(k >= 1, "KSG: k must be >= 1 (got \(k))")
         self.k = k
         self.algorithm = algorithm
         self.ties = ties
+        self.normalizing = normalization
+        self.discreteCorrection = discreteCorrection
     }
 
     /// True when the pair is estimated with the mixed (Gao et al.) estimator: any tie
@@ -171,7 +179,7 @@ public struct KSG: Sendable {
                 "the two variables have different sample counts (\(x.count) vs \(y.count)); MI needs paired samples")
         }
         let n = x.count
-        guard n > k else { throw .tooFewSamples(count: n, required: k + 1) }
+        guard n >= minimumSamples else { throw .tooFewSamples(count: n, required: minimumSamples) }
         let bad = x.nonFiniteCount + y.nonFiniteCount
         guard bad == 0 else { throw .nonFiniteValues(count: bad) }
         guard x.rangeIsFinite && y.rangeIsFinite else { throw .valueRangeOverflow }

@@ -32,11 +32,17 @@
 public struct MINE: Sendable {
     /// The training parameters (all recorded in the provenance by the engine).
     public let parameters: Parameters
+    /// The normalization ``prepareVariable(_:_:)`` applies (``prepare(_:)`` applies none).
+    let normalizing: Normalization
+    /// What ``prepareVariable(_:_:)`` does with repeated values.
+    public let ties: TieHandling
 
     /// - Precondition: `parameters.validationError == nil`.
-    public init(parameters: Parameters = Parameters()) {
+    public init(parameters: Parameters = Parameters(), normalization: Normalization = .globalLinf, ties: TieHandling = .auto) {
         if let e = parameters.validationError { preconditionFailure("MINE: \(e)") }
         self.parameters = parameters
+        self.normalizing = normalization
+        self.ties = ties
     }
 
     /// A variable ready for MINE: its (already normalized) values, contiguous and
@@ -96,7 +102,7 @@ public struct MINE: Sendable {
         }
         let n = x.count
         let hold = parameters.holdoutFraction > 0
-        guard n >= (hold ? 3 : 2) else { throw .tooFewSamples(count: n, required: hold ? 3 : 2) }
+        guard n >= minimumSamples else { throw .tooFewSamples(count: n, required: minimumSamples) }
         let bad = x.nonFiniteCount + y.nonFiniteCount
         guard bad == 0 else { throw .nonFiniteValues(count: bad) }
 

@@ -1,6 +1,6 @@
 extension MINE {
     /// The optimiser that trains the statistics network.
-    public enum Optimizer: String, CaseIterable, Sendable {
+    public enum Optimizer: String, CaseIterable, Codable, Sendable {
         /// Adam (Kingma & Ba), PyTorch's formula with bias correction; uses `beta1`,
         /// `beta2`, `epsilon`.
         case adam
@@ -18,7 +18,7 @@ extension MINE {
     /// 0.05 nats (see the tests). With d = 5 + 5 independent dimensions and n = 5,000 the
     /// full-data value is biased up by overfitting (about +0.18 nats; a 20% holdout gives
     /// about −0.14).
-    public struct Parameters: Sendable, Equatable {
+    public struct Parameters: Codable, Equatable, Sendable {
         /// Widths of the hidden (ReLU) layers, input side first. Each ≥ 1, at least one layer.
         public var hidden: [Int]
         /// Step size of the optimiser (Adam: lr; SGD: the factor on the gradient).

@@ -16,7 +16,7 @@
 /// a global normalization makes any estimator invariant to rescaling either variable.
 /// `local` instead equalizes the dimensions, changing the geometry between them.
 /// Medians of an even count are the midpoint `a + (b − a)/2` of the two middle values.
-public enum Normalization: String, CaseIterable, Sendable {
+public enum Normalization: String, CaseIterable, Codable, Sendable {
     case none, local, globalStd = "global-std", globalL2 = "global-l2", globalLinf = "global-linf", robust
 
     /// Applies the transform. `none` returns `v` unchanged and never throws.

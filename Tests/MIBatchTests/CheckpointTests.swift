@@ -78,17 +78,19 @@ import Testing
     @Test func firstDifferenceNamesTheOptionAndBothValues() {
         let base = RunConfiguration(input: "in.h5", dataset: "/d", output: "out.h5")
         var other = base
-        other.k = 4
+        other.estimator = .ksg(KSG.Settings(k: 4))
         #expect(RunConfiguration.firstDifference(base.resultKey, other.resultKey) == "k was 3, now 4")
         other = base
         other.jitter = 0.001
         #expect(RunConfiguration.firstDifference(base.resultKey, other.resultKey) == "jitter was absent, now 0.001")
         other = base
-        other.mine.steps = 500
-        let text = RunConfiguration.firstDifference(base.resultKey, other.resultKey)
+        other.estimator = .mine(MINE.Settings(parameters: MINE.Parameters(steps: 500)))
+        var mine = base
+        mine.estimator = .mine(MINE.Settings())
+        let text = RunConfiguration.firstDifference(mine.resultKey, other.resultKey)
         #expect(text.hasPrefix("mine was {\"") && text.contains("\"steps\":2000") && text.contains(", now {")
                 && text.contains("\"steps\":500"), "\(text)")
-        #expect(text == RunConfiguration.firstDifference(base.resultKey, other.resultKey))
+        #expect(text == RunConfiguration.firstDifference(mine.resultKey, other.resultKey))
         #expect(RunConfiguration.firstDifference(base.resultKey, base.resultKey) == "configuration differs")
         #expect(RunConfiguration.firstDifference("not json", base.resultKey) == "configuration differs")
     }

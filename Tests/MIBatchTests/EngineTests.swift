@@ -114,7 +114,7 @@ import Testing
     @Test func configurationJSONIsStableAndComplete() throws {
         func make(k: Int) -> RunConfiguration {
             var configuration = RunConfiguration(input: "in.h5", dataset: "/d", output: "out.h5")
-            configuration.k = k
+            configuration.estimator = .ksg(KSG.Settings(k: k))
             return configuration
         }
         // Two values built separately give the same bytes (it goes into result keys and
@@ -123,10 +123,12 @@ import Testing
         #expect(json == make(k: 5).json)
         #expect(json != make(k: 6).json)
         let object = try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any]
-        for key in ["input", "dataset", "output", "estimator", "k", "ksgAlgorithm", "normalization", "bins",
-                    "units", "seed", "threads", "transpose", "force"] {
+        for key in ["input", "dataset", "output", "estimator", "k", "ksgAlgorithm", "normalization", "ties",
+                    "discreteCorrection", "units", "seed", "threads", "transpose", "force"] {
             #expect(object?[key] != nil, "configuration JSON lacks \(key)")
         }
+        // Only the running estimator's settings are recorded.
+        for key in ["bins", "biasCorrection", "mine"] { #expect(object?[key] == nil, "KSG configuration holds \(key)") }
     }
 }
 

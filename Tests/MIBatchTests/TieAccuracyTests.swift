@@ -22,7 +22,7 @@ import Darwin
     /// The default estimator as a run uses it: normalize, then KSG.
     static func estimate(_ x: VariableData, _ y: VariableData, ties: TieHandling = .auto) throws -> Double {
         var configuration = RunConfiguration(input: "", dataset: nil, output: "")
-        configuration.ties = ties
+        configuration.estimator = .ksg(KSG.Settings(ties: ties))
         let estimator = PairEstimator(configuration)
         guard case let .ready(a) = estimator.prepare(x, variable: 0, discrete: false).0,
               case let .ready(b) = estimator.prepare(y, variable: 1, discrete: false).0
@@ -233,8 +233,7 @@ extension VariableData {
         let truth = q * -0.5 * log(1 - rho * rho) - q * log(q) - (1 - q) * log(1 - q)
         func mine(_ ties: TieHandling) throws -> Double {
             var configuration = RunConfiguration(input: "", dataset: nil, output: "")
-            configuration.estimator = .mine
-            configuration.ties = ties
+            configuration.estimator = .mine(MINE.Settings(ties: ties))
             let estimator = PairEstimator(configuration)
             guard case let .ready(a) = estimator.prepare(VariableData(column: xs), variable: 0, discrete: false).0,
                   case let .ready(b) = estimator.prepare(VariableData(column: ys), variable: 1, discrete: false).0

@@ -36,7 +36,7 @@ import Testing
     @Test(arguments: [TieHandling.auto, .mixed, .jitter])
     func powersOfTwoAreBitExact(ties: TieHandling) throws {
         var configuration = RunConfiguration(input: "", dataset: nil, output: "")
-        configuration.ties = ties
+        configuration.estimator = .ksg(KSG.Settings(ties: ties))
         let vars = Self.variables()
         for i in vars.indices {
             for j in vars.indices where j > i {

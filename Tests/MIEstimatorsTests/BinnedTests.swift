@@ -68,8 +68,11 @@ import Darwin
 
     @Test func errors() {
         let b = Binned(bins: 3, biasCorrection: .none)
-        #expect(throws: EstimationError.tooFewSamples(count: 0, required: 1)) {
+        #expect(throws: EstimationError.tooFewSamples(count: 0, required: 2)) {
             try b.estimate(VariableData(column: []), VariableData(column: []))
+        }
+        #expect(throws: EstimationError.tooFewSamples(count: 1, required: b.minimumSamples)) {
+            try b.estimate(VariableData(column: [1]), VariableData(column: [2]))
         }
         #expect(throws: EstimationError.self) {
             try b.estimate(VariableData(column: [1, 2]), VariableData(column: [1, 2, 3]))
