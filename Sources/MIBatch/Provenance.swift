@@ -3,7 +3,7 @@ import Foundation
 /// Everything recorded about how an output was made (design.md §5), as string attributes.
 public struct Provenance: Sendable {
     /// Tool version (semantic version of this build).
-    public static let version = "0.1.0"
+    public static let version = "0.2.0"
 
     /// The exact argument vector, argv[0] included.
     public var commandLine: [String]

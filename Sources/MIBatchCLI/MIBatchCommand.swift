@@ -11,7 +11,7 @@ struct MIBatchCommand: ParsableCommand {
             pair of variables with a scale-invariant estimator, and writes the matrix with its \
             provenance to a new HDF5 file. See mibatch(1).
             """,
-        version: "0.1.0",
+        version: Provenance.version,
         subcommands: [Run.self, Plan.self, MergeCommand.self, Inspect.self, PlotCommand.self]
     )
 }
