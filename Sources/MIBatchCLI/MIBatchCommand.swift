@@ -1,4 +1,5 @@
 import ArgumentParser
+import MIBatch
 
 /// The `mibatch` command: mutual-information matrices from HDF5 data.
 @main
