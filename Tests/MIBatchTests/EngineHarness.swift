@@ -28,8 +28,8 @@ enum EngineHarness {
         configuration.dataset = "/x"
         configuration.names = "/names"
         configuration.output = dir.appendingPathComponent("unused.h5").path
-        let (catalog, plan) = try Job.plan(configuration)
-        return try Engine(configuration: configuration, catalog: catalog, plan: plan).run()
+        let (source, plan) = try Job.plan(configuration)
+        return try Engine(configuration: configuration, source: source, plan: plan).run()
     }
 
     /// `columns` restricted to the samples at `rows`.
