@@ -117,8 +117,9 @@ public struct NonFiniteValue: Sendable, Equatable {
 /// What an input source records about itself in an output (design.md §5).
 public struct InputProvenance: Sendable {
     /// Root attributes as (name, value), written in this order just before `input_digest`.
-    /// Names start with `input_` and are unique; readers (`inspect`, `merge`) rely on
-    /// `input_file`, `input_dataset`, `input_shape` and `input_dtype`.
+    /// Names start with `input_` and are unique. `mibatch inspect` reads `input_file` and
+    /// splits `input_dataset`, `input_shape` and `input_dtype` at ", " (one entry per
+    /// stored array), so every source should give those four.
     public var attributes: [(name: String, value: String)]
     /// Samples of the input before `--nan drop-rows` (stated in the `nan` attribute).
     public var samples: Int

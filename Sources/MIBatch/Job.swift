@@ -32,7 +32,7 @@ public enum Job {
     public static func plan(_ configuration: RunConfiguration, source: any InputSource) throws(MIBatchError) -> ExecutionPlan {
         let catalog = source.catalog
         if catalog.samples < configuration.minimumSamples {
-            throw .tooFewSamples(file: configuration.input, dataset: catalog.datasets.map(\.path).joined(separator: ", "),
+            throw .tooFewSamples(file: catalog.file, dataset: catalog.datasets.map(\.path).joined(separator: ", "),
                                  samples: catalog.samples, required: configuration.minimumSamples)
         }
         let pairs = try Runner.plan(names: catalog.variables.map(\.name), configuration: configuration)
