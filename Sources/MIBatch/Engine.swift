@@ -33,15 +33,17 @@ public struct EngineOutcome: Sendable {
     public var ties: TieReport? = nil
 }
 
-/// Executes tiles of an execution plan against the input file.
+/// Executes tiles of an execution plan against an input source.
 ///
-/// HDF5 is only touched on one serial I/O queue; compute runs on the worker pool. When the
+/// The source (``InputSource``) is only used on one serial I/O queue, so HDF5 stays off the
+/// worker pool that computes; the engine knows nothing of the input's format. When the
 /// plan holds all input, the one scan that digests and checks the input also keeps the
 /// values (each byte read once). Otherwise blocks are loaded on demand, tile order keeps the
 /// lower block resident, and the next tile's missing block is read ahead while the current
 /// tile computes.
 public final class Engine: @unchecked Sendable {
     let configuration: RunConfiguration
+    let source: any InputSource
     let catalog: InputCatalog
     let plan: ExecutionPlan
     let tileIndices: [Int]
@@ -58,13 +60,16 @@ public final class Engine: @unchecked Sendable {
     /// Set to stop between cells.
     public let cancellation: CancellationFlag
 
-    /// Prepares to run `tiles` (default: all) of `plan`.
+    /// Prepares to run `tiles` (default: all) of `plan`, made for `source`'s catalog.
+    ///
+    /// From now on the engine is the source's only user (on its I/O queue).
     ///
     /// - Throws: ``MIBatchError/invalidOption(_:)`` when `--discrete` names an unknown variable.
-    public init(configuration: RunConfiguration, catalog: InputCatalog, plan: ExecutionPlan,
+    public init(configuration: RunConfiguration, source: any InputSource, plan: ExecutionPlan,
                 tiles: [Int]? = nil, cancellation: CancellationFlag = CancellationFlag()) throws(MIBatchError) {
         self.configuration = configuration
-        self.catalog = catalog
+        self.source = source
+        self.catalog = source.catalog
         self.plan = plan
         self.tileIndices = tiles ?? Array(plan.tiles.indices)
         let discrete = try configuration.discreteMask(names: catalog.variables.map(\.name))
@@ -77,7 +82,7 @@ public final class Engine: @unchecked Sendable {
     /// Cells finished so far (safe to read from any thread; for progress).
     public var finishedCells: Int { doneCount.load(ordering: .relaxed) }
 
-    private var scanned: (reader: InputReader, scan: InputReader.Scan)?
+    private var scanned: InputScan?
 
     /// Reads the whole input once: digest and finiteness check (and, when the plan holds all
     /// input, the values). Called by `run` if not called before.
@@ -85,16 +90,17 @@ public final class Engine: @unchecked Sendable {
     /// - Returns: the input digest.
     @discardableResult
     public func scanInput() throws(MIBatchError) -> String {
-        if let scanned { return scanned.scan.digest }
-        let reader = try onIO { () throws(MIBatchError) in try InputReader(catalog: catalog, bandBytes: plan.bandBytes) }
-        let scan = try onIO { () throws(MIBatchError) in try reader.scan(retain: plan.holdsAllInput ? Set(plan.blocks.joined()) : []) }
+        if let scanned { return scanned.digest }
+        let scan = try onIO { () throws(MIBatchError) in
+            try source.scan(retaining: plan.holdsAllInput ? Set(plan.blocks.joined()) : [], bandBytes: plan.bandBytes)
+        }
         try apply(configuration.nan, to: scan)
-        scanned = (reader, scan)
+        scanned = scan
         return scan.digest
     }
 
     /// Refuses non-finite values (`error`) or chooses the rows to keep (`drop-rows`).
-    private func apply(_ policy: NonFinitePolicy, to scan: InputReader.Scan) throws(MIBatchError) {
+    private func apply(_ policy: NonFinitePolicy, to scan: InputScan) throws(MIBatchError) {
         guard scan.nonFiniteCount > 0, let first = scan.firstNonFinite else { return }
         switch policy {
         case .error:
@@ -122,11 +128,9 @@ public final class Engine: @unchecked Sendable {
         // When the whole input is held, each variable's raw values are released as soon as
         // it is prepared (prepared blocks are then never evicted): peak memory is the
         // prepared input, not raw plus prepared. Nothing else may keep the scan's values.
-        let reader = scanned!.reader, digest = scanned!.scan.digest
-        var retained = scanned!.scan.variables ?? [:]
-        var released = scanned!.scan
-        released.variables = nil
-        scanned = (reader, released)
+        let source = self.source, bandBytes = plan.bandBytes, digest = scanned!.digest
+        var retained = scanned!.variables ?? [:]
+        scanned!.variables = nil
         for (cell, entry) in restored {
             kernel.store(cell, value: entry.value, status: entry.status, samples: entry.samples,
                          reason: FailureReason(rawValue: entry.reason) ?? .other)
@@ -153,7 +157,7 @@ public final class Engine: @unchecked Sendable {
                 raw = try pending.result.wait()
                 prefetch = nil
             } else {
-                raw = try onIO { () throws(MIBatchError) in try reader.load(members) }
+                raw = try onIO { () throws(MIBatchError) in try source.load(members, bandBytes: bandBytes) }
             }
             if let keptRows { raw = raw.mapValues { $0.selecting(rows: keptRows) } }
             return raw
@@ -199,7 +203,7 @@ public final class Engine: @unchecked Sendable {
                 if let block = wanted {
                     let members = plan.blocks[block]
                     let future = Future<[Int: VariableData]>()
-                    io.async { future.fulfil { () throws(MIBatchError) in try reader.load(members) } }
+                    io.async { future.fulfil { () throws(MIBatchError) in try source.load(members, bandBytes: bandBytes) } }
                     prefetch = (block, future)
                 }
             }

@@ -19,17 +19,25 @@ public struct JobSummary: Sendable {
 /// One complete `mibatch run`: check output, plan, compute (resuming from a checkpoint),
 /// write atomically.
 public enum Job {
-    /// Resolves the input's variables and the execution plan (no values read).
-    public static func plan(_ configuration: RunConfiguration) throws(MIBatchError) -> (InputCatalog, ExecutionPlan) {
-        let catalog = try InputCatalog.open(configuration)
+    /// Opens the input (its format detected, ``InputFormat``) and resolves its variables and
+    /// the execution plan (no values read).
+    public static func plan(_ configuration: RunConfiguration) throws(MIBatchError) -> (any InputSource, ExecutionPlan) {
+        let source = try InputFormat.open(configuration)
+        return (source, try plan(configuration, source: source))
+    }
+
+    /// The execution plan of `configuration` over an opened `source` (no values read).
+    ///
+    /// - Throws: `.tooFewSamples` naming the source's file and datasets; option errors.
+    public static func plan(_ configuration: RunConfiguration, source: any InputSource) throws(MIBatchError) -> ExecutionPlan {
+        let catalog = source.catalog
         if catalog.samples < configuration.minimumSamples {
-            throw .tooFewSamples(file: configuration.input, dataset: catalog.datasets.map(\.path).joined(separator: ", "),
+            throw .tooFewSamples(file: catalog.file, dataset: catalog.datasets.map(\.path).joined(separator: ", "),
                                  samples: catalog.samples, required: configuration.minimumSamples)
         }
         let pairs = try Runner.plan(names: catalog.variables.map(\.name), configuration: configuration)
-        let plan = try ExecutionPlan.make(catalog: catalog, pairs: pairs, configuration: configuration,
-                                          budget: configuration.memory ?? MemorySize.defaultBudget)
-        return (catalog, plan)
+        return try ExecutionPlan.make(catalog: catalog, pairs: pairs, configuration: configuration,
+                                      budget: configuration.memory ?? MemorySize.defaultBudget)
     }
 
     /// Runs `configuration` end to end.
@@ -49,9 +57,10 @@ public enum Job {
         let outputPath = configuration.shard.outputPath(for: configuration.output)
         configuration.output = outputPath
         try OutputWriter.preflight(configuration)
-        let (catalog, plan) = try plan(configuration)
+        let (source, plan) = try plan(configuration)
+        let catalog = source.catalog
         let tiles = plan.shardTiles(configuration.shard.index - 1, of: configuration.shard.count)
-        let engine = try Engine(configuration: configuration, catalog: catalog, plan: plan, tiles: tiles)
+        let engine = try Engine(configuration: configuration, source: source, plan: plan, tiles: tiles)
         if configuration.shard.source == "slurm" {
             log("notice: shard \(configuration.shard) from SLURM array variables; writing \(outputPath)")
         }
@@ -97,7 +106,7 @@ public enum Job {
                                done: outcome.doneCells, total: outcome.totalCells)
         }
         outcome.warnings.forEach { log("warning: " + $0) }
-        var provenance = Provenance(commandLine: commandLine, configuration: configuration, datasets: catalog.datasets,
+        var provenance = Provenance(commandLine: commandLine, configuration: configuration, input: source.provenance,
                                     digest: digest, start: start, end: Date())
         provenance.shard = configuration.shard
         provenance.droppedRows = engine.droppedRows

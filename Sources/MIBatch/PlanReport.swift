@@ -2,11 +2,13 @@ import Foundation
 
 /// Plain-text description of an execution plan for `mibatch plan`.
 public enum PlanReport {
-    /// Variables, pairs, tiles, memory and cost; with `shards`, each shard's tiles and cost.
-    public static func text(catalog: InputCatalog, plan: ExecutionPlan, shards: Int?) -> String {
+    /// The input (as its source describes it), variables, pairs, tiles, memory and cost;
+    /// with `shards`, each shard's tiles and cost.
+    public static func text(source: any InputSource, plan: ExecutionPlan, shards: Int?) -> String {
+        let catalog = source.catalog
         let dims = catalog.variables.map(\.dimension)
         var lines = [
-            "input: \(catalog.file) (\(catalog.datasets.map { "\($0.path) \($0.shape.map(String.init).joined(separator: "x")) \($0.dtype)\($0.chunks.map { ", chunks " + $0.map(String.init).joined(separator: "x") } ?? ", contiguous")" }.joined(separator: "; ")))",
+            "input: \(source.planDescription)",
             "variables: \(catalog.variables.count) (dimensions \(dims.min() ?? 0)–\(dims.max() ?? 0)), samples: \(catalog.samples)",
             "matrix: \(plan.pairs.rows.count) × \(plan.pairs.columns.count)\(plan.pairs.isSymmetric ? " (all pairs, symmetric)" : " (rectangular)"), pairs to estimate: \(plan.cells.count)",
             "blocks: \(plan.blocks.count) (up to \(plan.blocks.map(\.count).max() ?? 0) variables each), tiles: \(plan.tiles.count)",

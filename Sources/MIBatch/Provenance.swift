@@ -9,8 +9,8 @@ public struct Provenance: Sendable {
     public var commandLine: [String]
     /// The resolved configuration.
     public var configuration: RunConfiguration
-    /// The datasets read (path, shape, dtype).
-    public var datasets: [DatasetDescription]
+    /// What the input source records about itself (the `input_*` attributes, samples).
+    public var input: InputProvenance
     /// `sha256:<hex>` of the values read.
     public var inputDigest: String
     /// When computation started and ended.
@@ -26,11 +26,11 @@ public struct Provenance: Sendable {
     public var environment: [String: String] = ProcessInfo.processInfo.environment
 
     /// Creates a provenance record.
-    public init(commandLine: [String], configuration: RunConfiguration, datasets: [DatasetDescription],
+    public init(commandLine: [String], configuration: RunConfiguration, input: InputProvenance,
                 digest: String, start: Date, end: Date) {
         self.commandLine = commandLine
         self.configuration = configuration
-        self.datasets = datasets
+        self.input = input
         self.inputDigest = digest
         self.start = start
         self.end = end
@@ -41,7 +41,7 @@ public struct Provenance: Sendable {
         switch configuration.nan {
         case .error: return "error: the input held no NaN or infinite values"
         case .dropRows:
-            let total = datasets.first?.samples ?? 0
+            let total = input.samples
             return "drop-rows: \(droppedRows) of \(total) samples dropped, \(total - droppedRows) used by every pair"
         case .pairwise: return "pairwise: each pair uses the samples finite in both variables; counts in /samples"
         }
@@ -69,11 +69,9 @@ public struct Provenance: Sendable {
             ("units", configuration.units.rawValue),
             ("compression", configuration.compression.description),
             ("nan", nanDescription),
-            ("input_file", Self.absolute(configuration.input)),
-            ("input_dataset", datasets.map(\.path).joined(separator: ", ")),
-            ("input_shape", datasets.map { $0.shape.map(String.init).joined(separator: "x") }.joined(separator: ", ")),
-            ("input_dtype", datasets.map(\.dtype).joined(separator: ", ")),
-            ("input_layout", configuration.transpose ? "variables x samples" : "samples x variables"),
+        ]
+        list += input.attributes.map { ($0.name, $0.value) }
+        list += [
             ("input_digest", inputDigest),
             ("start_time", Self.iso8601(start)),
             ("end_time", Self.iso8601(end)),

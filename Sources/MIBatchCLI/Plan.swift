@@ -13,8 +13,8 @@ struct Plan: ParsableCommand {
     func run() throws {
         do {
             let configuration = try options.configuration()
-            let (catalog, plan) = try Job.plan(configuration)
-            print(PlanReport.text(catalog: catalog, plan: plan, shards: options.shards ?? (configuration.shard.count > 1 ? configuration.shard.count : nil)))
+            let (source, plan) = try Job.plan(configuration)
+            print(PlanReport.text(source: source, plan: plan, shards: options.shards ?? (configuration.shard.count > 1 ? configuration.shard.count : nil)))
         } catch {
             FileHandle.standardError.write(Data("mibatch: error: \(error)\n".utf8))
             throw ExitCode(error.exitStatus)

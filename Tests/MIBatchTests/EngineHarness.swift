@@ -5,7 +5,8 @@ import MIEstimators
 
 /// Runs the engine's real path (HDF5 input → catalog → plan → `Engine.run`) on columns held
 /// in memory: they are written as the samples × variables dataset `/x` (names in `/names`)
-/// of a temporary file, removed again before returning.
+/// of a temporary file, removed again before returning. Or, for any ``InputSource``
+/// (``InMemorySource``), the same plan and engine without a file.
 enum EngineHarness {
     /// The outcome of `configuration` (its input, dataset and names are replaced) over `columns`.
     static func run(_ columns: [(name: String, values: [Double])], configuration: RunConfiguration) throws -> EngineOutcome {
@@ -28,8 +29,15 @@ enum EngineHarness {
         configuration.dataset = "/x"
         configuration.names = "/names"
         configuration.output = dir.appendingPathComponent("unused.h5").path
-        let (catalog, plan) = try Job.plan(configuration)
-        return try Engine(configuration: configuration, catalog: catalog, plan: plan).run()
+        let (source, plan) = try Job.plan(configuration)
+        return try Engine(configuration: configuration, source: source, plan: plan).run()
+    }
+
+    /// The outcome of `configuration` over `source` (any input format): the plan and the
+    /// engine `mibatch run` uses, without the HDF5 input file.
+    static func run(_ source: any InputSource, configuration: RunConfiguration) throws -> EngineOutcome {
+        let plan = try Job.plan(configuration, source: source)
+        return try Engine(configuration: configuration, source: source, plan: plan).run()
     }
 
     /// `columns` restricted to the samples at `rows`.

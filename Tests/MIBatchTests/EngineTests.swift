@@ -153,18 +153,18 @@ import Testing
             try file.createDataset("/x", type: .float64, shape: [rows, columns],
                                    layout: DatasetLayout(chunks: chunks, shuffle: chunks != nil, deflateLevel: chunks == nil ? nil : 1)).write(values)
         }
-        let catalog = try InputCatalog.open(RunConfiguration(input: path, dataset: "/x", output: "unused.h5"))
-        #expect(catalog.datasets[0].chunks == chunks)
-        let reader = try InputReader(catalog: catalog, bandBytes: 24 * 37)   // 37 rows a band: many unaligned bands
-        let scan = try reader.scan(retain: [0, 1, 2])
+        let reader = try DenseHDF5Source(RunConfiguration(input: path, dataset: "/x", output: "unused.h5"))
+        #expect(reader.catalog.datasets[0].chunks == chunks)
+        let band = 24 * 37   // 37 rows a band: many unaligned bands
+        let scan = try reader.scan(retaining: [0, 1, 2], bandBytes: band)
         for j in 0..<columns {
             #expect(scan.variables?[j]?.values == (0..<rows).map { values[$0 * columns + j] })
         }
-        let loaded = try reader.load([2, 0])
+        let loaded = try reader.load([2, 0], bandBytes: band)
         #expect(loaded[2]?.values == (0..<rows).map { values[$0 * columns + 2] })
         #expect(loaded[0]?.values == scan.variables?[0]?.values)
         #expect(scan.digest == Self.layoutFreeDigest(columns: (0..<columns).map { j in (0..<rows).map { values[$0 * columns + j] } }))
-        #expect(try reader.scan(retain: []).digest == scan.digest)
+        #expect(try reader.scan(retaining: [], bandBytes: band).digest == scan.digest)
     }
 
     /// SHA-256 over the hex SHA-256 of each variables-axis position's samples.
@@ -200,17 +200,17 @@ import Testing
         for (dataset, transpose) in [("/flat", false), ("/rows", false), ("/cols", false), ("/tiles", false), ("/t", true)] {
             var configuration = RunConfiguration(input: path, dataset: dataset, output: "unused.h5")
             configuration.transpose = transpose
-            let catalog = try InputCatalog.open(configuration)
-            let reader = try InputReader(catalog: catalog, bandBytes: 8 * 120)   // small blocks: many strips and bands
-            let scan = try reader.scan(retain: Set(0..<columns))
+            let reader = try DenseHDF5Source(configuration)
+            let band = 8 * 120   // small blocks: many strips and bands
+            let scan = try reader.scan(retaining: Set(0..<columns), bandBytes: band)
             digests.insert(scan.digest)
             for j in 0..<columns { #expect(scan.variables?[j]?.values == (0..<rows).map { values[$0 * columns + j] }, "\(dataset) column \(j)") }
-            let loaded = try reader.load([1, 5])
+            let loaded = try reader.load([1, 5], bandBytes: band)
             #expect(loaded[5]?.values == (0..<rows).map { values[$0 * columns + 5] }, "\(dataset) load")
         }
         #expect(digests.count == 1, "digests differ across layouts: \(digests)")
-        #expect(InputReader.aligned(3..<20, step: 8, unit: 4) == [3..<8, 8..<16, 16..<20])
-        #expect(InputReader.aligned(0..<10, step: 3, unit: 4) == [0..<4, 4..<8, 8..<10])
+        #expect(DenseHDF5Source.aligned(3..<20, step: 8, unit: 4) == [3..<8, 8..<16, 16..<20])
+        #expect(DenseHDF5Source.aligned(0..<10, step: 3, unit: 4) == [0..<4, 4..<8, 8..<10])
     }
 
     @Test func transposedGroupsAreAssembledRowMajor() throws {
@@ -224,9 +224,9 @@ import Testing
         var configuration = RunConfiguration(input: path, dataset: "/t", output: "unused.h5")
         configuration.transpose = true
         configuration.variables = .groups([ColumnGroup(name: "A", lower: 1, upper: 3), ColumnGroup(name: "B", lower: 4, upper: 5)])
-        let catalog = try InputCatalog.open(configuration)
-        #expect(catalog.samples == samples)
-        let loaded = try InputReader(catalog: catalog, bandBytes: 8 * samples).load([0, 1])
+        let source = try DenseHDF5Source(configuration)
+        #expect(source.catalog.samples == samples)
+        let loaded = try source.load([0, 1], bandBytes: 8 * samples)
         let a = try #require(loaded[0])
         #expect(a.dimension == 2)
         for i in 0..<samples {
