@@ -22,6 +22,10 @@ final class DenseHDF5Source: HDF5InputSource, @unchecked Sendable {
     static func recognizes(_ file: File, configuration: RunConfiguration) -> Bool { true }
 
     init(configuration: RunConfiguration, file: File) throws(MIBatchError) {
+        for (given, option) in [(configuration.layer != nil, "--layer"), (configuration.raw, "--raw"),
+                                (configuration.featureType != nil, "--feature-type")] where given {
+            throw .invalidOption("\(option) applies to AnnData, 10x and loom inputs; \(configuration.input) is read as dense HDF5 datasets")
+        }
         (catalog, datasets) = try Self.resolve(configuration, file: file)
         self.file = file
         transpose = configuration.transpose

@@ -24,7 +24,7 @@ protocol HDF5InputSource: InputSource {
 /// To add a format (AnnData, 10x, loom): write its ``HDF5InputSource`` in a file of its
 /// own, add a case here, return its type from ``source`` and put it in ``detectionOrder``
 /// ahead of the formats it is a special case of. Nothing else of the program changes.
-public enum InputFormat: String, CaseIterable, Sendable {
+public enum InputFormat: String, CaseIterable, Codable, Sendable {
     /// Dense numeric datasets: one 2-D dataset whose columns (or rows, `--transpose`) are
     /// variables (`--dataset`, `--variables`), or whole 1-D/2-D datasets (`--var`).
     case dense

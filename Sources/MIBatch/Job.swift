@@ -22,7 +22,11 @@ public enum Job {
     /// Opens the input (its format detected, ``InputFormat``) and resolves its variables and
     /// the execution plan (no values read).
     public static func plan(_ configuration: RunConfiguration) throws(MIBatchError) -> (any InputSource, ExecutionPlan) {
-        let source = try InputFormat.open(configuration)
+        // Until the gene selection lands (issue 16), its options are refused rather than ignored.
+        if configuration.genes != nil || configuration.topVariable != nil || configuration.minCells != nil {
+            throw .invalidOption("--genes, --top-variable and --min-cells are not implemented yet")
+        }
+        let source = try InputFormat.open(configuration, format: configuration.format)
         return (source, try plan(configuration, source: source))
     }
 

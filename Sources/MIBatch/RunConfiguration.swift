@@ -23,6 +23,21 @@ public struct RunConfiguration: Codable, Equatable, Sendable {
     public var dataset: String?
     /// How variables are formed from the input.
     public var variables: VariableSource = .columns
+    /// The input's format (`--format`); `nil` (auto): detected from the file (``InputFormat``).
+    public var format: InputFormat? = nil
+    /// A layer instead of the main matrix (`--layer`: AnnData `layers/NAME`, loom `layers/NAME`).
+    public var layer: String? = nil
+    /// AnnData: read `raw/X` with the names of `raw/var` (`--raw`).
+    public var raw: Bool = false
+    /// 10x Genomics: the feature type whose features are variables (`--feature-type`;
+    /// `nil`: "Gene Expression").
+    public var featureType: String? = nil
+    /// Only these variables, by name or feature id (`--genes`); `nil`: every variable.
+    public var genes: [String]? = nil
+    /// Keep the N variables of largest variance of log1p values (`--top-variable`).
+    public var topVariable: Int? = nil
+    /// Keep variables with at least this many non-zero samples (`--min-cells`).
+    public var minCells: Int? = nil
     /// Row-variable patterns of a rectangular run (`--x-vars`); `nil` for all pairs.
     public var xVariables: [String]? = nil
     /// Column-variable patterns of a rectangular run (`--y-vars`); `nil` for all pairs.
@@ -110,7 +125,7 @@ public struct RunConfiguration: Codable, Equatable, Sendable {
 
 extension RunConfiguration {
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case input, dataset, variables, xVariables, yVariables, output, estimator, discrete, jitter, units, seed, threads,
+        case input, dataset, variables, format, layer, raw, featureType, genes, topVariable, minCells, xVariables, yVariables, output, estimator, discrete, jitter, units, seed, threads,
              transpose, names, force, memory, progressInterval, quiet, shard, checkpointInterval, compression, nan,
              allowExternal
     }
@@ -125,6 +140,13 @@ extension RunConfiguration {
         try container.encode(input, forKey: .input)
         try container.encodeIfPresent(dataset, forKey: .dataset)
         try container.encode(variables, forKey: .variables)
+        try container.encodeIfPresent(format, forKey: .format)
+        try container.encodeIfPresent(layer, forKey: .layer)
+        if raw { try container.encode(raw, forKey: .raw) }
+        try container.encodeIfPresent(featureType, forKey: .featureType)
+        try container.encodeIfPresent(genes, forKey: .genes)
+        try container.encodeIfPresent(topVariable, forKey: .topVariable)
+        try container.encodeIfPresent(minCells, forKey: .minCells)
         try container.encodeIfPresent(xVariables, forKey: .xVariables)
         try container.encodeIfPresent(yVariables, forKey: .yVariables)
         try container.encode(output, forKey: .output)
@@ -155,6 +177,13 @@ extension RunConfiguration {
                   dataset: try container.decodeIfPresent(String.self, forKey: .dataset),
                   output: try container.decode(String.self, forKey: .output))
         variables = try container.decode(VariableSource.self, forKey: .variables)
+        format = try container.decodeIfPresent(InputFormat.self, forKey: .format)
+        layer = try container.decodeIfPresent(String.self, forKey: .layer)
+        raw = try container.decodeIfPresent(Bool.self, forKey: .raw) ?? false
+        featureType = try container.decodeIfPresent(String.self, forKey: .featureType)
+        genes = try container.decodeIfPresent([String].self, forKey: .genes)
+        topVariable = try container.decodeIfPresent(Int.self, forKey: .topVariable)
+        minCells = try container.decodeIfPresent(Int.self, forKey: .minCells)
         xVariables = try container.decodeIfPresent([String].self, forKey: .xVariables)
         yVariables = try container.decodeIfPresent([String].self, forKey: .yVariables)
         estimator = try EstimatorChoice(kind: container.decode(EstimatorKind.self, forKey: .estimator), from: decoder)

@@ -72,6 +72,8 @@ struct RunOptions: ParsableArguments {
 
     @OptionGroup var estimation: EstimatorOptions
 
+    @OptionGroup(title: "Input formats and variable selection") var inputOptions: InputOptions
+
     @Option(help: ArgumentHelp("Variables that are categorical (labels, genotypes): comma-separated names, or all. Pairs of two are the plug-in estimate (see --discrete-correction); with a continuous variable, the mixed estimator within each category (KSG); binned uses one bin per category.", valueName: "NAMES|all"))
     var discrete: String?
 
@@ -166,6 +168,13 @@ struct RunOptions: ParsableArguments {
         configuration.units = units
         configuration.threads = threads
         configuration.transpose = transpose
+        configuration.format = inputOptions.resolvedFormat
+        configuration.layer = inputOptions.layer
+        configuration.raw = inputOptions.raw
+        configuration.featureType = inputOptions.featureType
+        configuration.topVariable = inputOptions.topVariable
+        configuration.minCells = inputOptions.minCells
+        if let genes = inputOptions.genes { configuration.genes = try GeneList.resolve(genes) }
         configuration.names = names
         configuration.force = force
         configuration.seed = seed
