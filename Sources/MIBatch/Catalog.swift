@@ -6,12 +6,16 @@ public struct VariableDescriptor: Sendable, Equatable {
     public var dataset: Int
     /// Positions along the dataset's variables axis (columns, or rows with `--transpose`).
     public var columns: Range<Int>
+    /// Other names the variable is known by, which `--genes` also matches (for example a
+    /// 10x feature's id beside its name); empty when it has none.
+    public var alternateNames: [String]
 
     /// Creates a descriptor.
-    public init(name: String, dataset: Int, columns: Range<Int>) {
+    public init(name: String, dataset: Int, columns: Range<Int>, alternateNames: [String] = []) {
         self.name = name
         self.dataset = dataset
         self.columns = columns
+        self.alternateNames = alternateNames
     }
 
     /// Number of dimensions d.
