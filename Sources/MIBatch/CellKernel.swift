@@ -32,31 +32,6 @@ public struct MIMatrix: Sendable {
     public subscript(i: Int, j: Int) -> Double { values[i * columnNames.count + j] }
 }
 
-/// One variable of an in-memory input: its name and its samples.
-public struct InputVariable: Sendable {
-    /// Name used for `/var_i`, `/var_j`.
-    public var name: String
-    /// n samples × d dimensions.
-    public var data: VariableData
-
-    /// Creates a variable.
-    public init(name: String, data: VariableData) {
-        self.name = name
-        self.data = data
-    }
-}
-
-/// The outcome of computing a matrix: the matrix plus what went wrong where.
-public struct RunResult: Sendable {
-    /// The matrix.
-    public var matrix: MIMatrix
-    /// Cells computed and failed in this run.
-    public var computedPairs: Int
-    public var failedPairs: Int
-    /// One line per problem a user should know about (each names the variable or pair).
-    public var warnings: [String]
-}
-
 /// Writes one cell's estimate into shared result buffers; used by every worker thread.
 ///
 /// Each cell touches only its own slots (and its mirror for a symmetric plan), so results
@@ -238,54 +213,6 @@ final class SparseTexts: Sendable {
     subscript(index: Int) -> String? {
         get { texts.withLock { $0[index] } }
         set { texts.withLock { $0[index] = newValue } }
-    }
-}
-
-/// Computes matrices from variables already in memory (no HDF5): the library entry point
-/// and the engine's reference in tests.
-public enum Runner {
-    /// The pair plan of `configuration` over variables named `names`: all pairs, or X × Y.
-    public static func plan(names: [String], configuration: RunConfiguration) throws(MIBatchError) -> PairPlan {
-        switch (configuration.xVariables, configuration.yVariables) {
-        case (nil, nil): return .allPairs(names.count)
-        case let (x?, y?): return try .rectangular(x: x, y: y, names: names)
-        default: throw .invalidOption("--x-vars and --y-vars go together")
-        }
-    }
-
-    /// Computes every cell of `plan` over `variables`; bit-identical for any `threads`.
-    ///
-    /// - Complexity: one preparation per variable in the plan plus one estimate per cell.
-    ///
-    /// `--nan drop-rows` drops the samples non-finite in any of `variables`; with `error`
-    /// (which the file-reading engine enforces) non-finite values fail their pairs.
-    public static func compute(_ input: [InputVariable], plan: PairPlan, configuration: RunConfiguration) -> RunResult {
-        let variables = configuration.nan == .dropRows ? droppingNonFiniteRows(input) : input
-        _ = Digamma.table(upTo: variables.map(\.data.count).max() ?? 0)   // see Engine.run
-        let cells = plan.cells
-        let kernel = CellKernel(configuration: configuration, pairs: plan, cells: cells)
-        let used = Set(plan.rows + plan.columns).sorted()
-        let prepared = Preparation.prepare(used, data: { variables[$0].data }, count: variables.count,
-                                           kernel: kernel, configuration: configuration)
-        var warnings = Preparation.warnings(used, prepared: prepared) { variables[$0].name }
-        WorkerPool.run(threads: configuration.threads, count: cells.count) { index in
-            kernel.run(index, prepared[plan.rows[cells[index].row]], prepared[plan.columns[cells[index].column]])
-        }
-        let failed = kernel.failures(among: Array(cells.indices)) { variables[$0].name }
-        warnings += failed.warnings
-        return RunResult(matrix: kernel.takeMatrix(names: variables.map(\.name)), computedPairs: cells.count - failed.count,
-                         failedPairs: failed.count, warnings: warnings)
-    }
-}
-
-extension Runner {
-    /// The variables without the samples that are non-finite in any of them.
-    static func droppingNonFiniteRows(_ variables: [InputVariable]) -> [InputVariable] {
-        guard let count = variables.first?.data.count else { return variables }
-        let masks = variables.compactMap { PairwiseVariable.finiteMask($0.data) }
-        guard !masks.isEmpty else { return variables }
-        let kept = (0..<count).filter { i in masks.allSatisfy { $0[i] } }
-        return variables.map { InputVariable(name: $0.name, data: $0.data.selecting(rows: kept)) }
     }
 }
 
