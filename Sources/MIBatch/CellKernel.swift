@@ -2,54 +2,25 @@ import Foundation
 import MIEstimators
 import Synchronization
 
-/// Status codes stored in `/status` (design.md §5).
-public enum PairStatus: UInt8, Sendable {
-    /// Not computed (not part of this run or shard; the diagonal of an all-pairs matrix).
-    case notComputed = 0
-    /// Computed; the value in `/mi` is the estimate.
-    case computed = 1
-    /// Could not be computed (constant variable, too few samples, ...): `/mi` holds NaN.
-    case failed = 2
-}
-
-/// A computed MI matrix with its axes and per-pair status.
-public struct MIMatrix: Sendable {
-    /// Names along the first axis (`/var_i`).
-    public var rowNames: [String]
-    /// Names along the second axis (`/var_j`).
-    public var columnNames: [String]
-    /// Row-major MI values in the configured units; NaN where not computed or failed.
-    public var values: [Double]
-    /// Row-major `PairStatus` raw values.
-    public var status: [UInt8]
-    /// Row-major samples used per pair (`--nan pairwise` only; written as `/samples`).
-    public var samples: [Int32]? = nil
-    /// Failed cells by reason label (`FailureReason.label`), for the `failure_reasons`
-    /// attribute of `/status`; a symmetric pair counts once.
-    public var failureReasons: [String: Int] = [:]
-
-    /// Value at (i, j).
-    public subscript(i: Int, j: Int) -> Double { values[i * columnNames.count + j] }
-}
-
 /// Writes one cell's estimate into shared result buffers; used by every worker thread.
 ///
-/// Each cell touches only its own slots (and its mirror for a symmetric plan), so results
-/// never depend on which thread computed them or when.
+/// The buffers are one per ``MatrixLayer`` the run writes (``LayerStores``); a cell's values
+/// in all of them are computed in ``run(_:_:_:)`` and stored together. Each cell touches only
+/// its own slots (and its mirror for a symmetric plan), so results never depend on which
+/// thread computed them or when.
 struct CellKernel: Sendable {
     let estimator: PairEstimator
     let scale: Double
     let pairs: PairPlan
     let cells: CellList
-    let values: SharedBuffer<Double>
+    /// The matrix: one typed buffer per layer present in this run.
+    let layers: LayerStores
+    /// The `/status` buffer of ``layers`` (to count done and failed cells).
     let status: SharedBuffer<UInt8>
-    /// Samples used per matrix cell (pairwise mode only).
-    let samples: SharedBuffer<Int32>?
     /// `FailureReason` raw value per cell index (carried by checkpoints).
     let reasonCodes: SharedBuffer<UInt8>
     /// The failure text of each failed cell that has one (few cells fail, so a sparse map).
     let reasons: SparseTexts
-    let policy: NonFinitePolicy
     let minimumSamples: Int
     let jitter: Double?
     let seed: UInt64
@@ -65,10 +36,8 @@ struct CellKernel: Sendable {
         self.pairs = pairs
         self.cells = cells
         let size = pairs.rows.count * pairs.columns.count
-        values = SharedBuffer(repeating: .nan, count: size)
-        status = SharedBuffer(repeating: PairStatus.notComputed.rawValue, count: size)
-        policy = configuration.nan
-        samples = policy == .pairwise ? SharedBuffer(repeating: 0, count: size) : nil
+        layers = LayerStores(MatrixLayer.all.filter { $0.isPresent(in: configuration) }, cells: size)
+        status = layers.buffer(.status)!
         reasonCodes = SharedBuffer(repeating: FailureReason.none.rawValue, count: cells.count)
         reasons = SparseTexts()
         minimumSamples = configuration.minimumSamples
@@ -133,7 +102,11 @@ struct CellKernel: Sendable {
         } else {
             estimate(x, y)
         }
-        store(index, value: value, status: code.rawValue, samples: used, reason: code == .failed ? reason : .none)
+        var cell = CellValues.fill
+        cell[.mi, as: Double.self] = value
+        cell[.status, as: UInt8.self] = code.rawValue
+        cell[.samples, as: Int32.self] = Int32(clamping: used)
+        store(index, cell, reason: code == .failed ? reason : .none)
     }
 
     /// Jitter (when configured) and the estimator's preparation of one variable's samples.
@@ -147,24 +120,19 @@ struct CellKernel: Sendable {
         return prepared
     }
 
-    /// Stores a value (also used when resuming from a checkpoint).
-    func store(_ index: Int, value: Double, status code: UInt8, samples used: Int = 0, reason: FailureReason = .none) {
+    /// Stores cell `index`'s values in every layer of the run (also used when resuming from
+    /// a checkpoint); layers the run does not write are ignored.
+    func store(_ index: Int, _ values: CellValues, reason: FailureReason = .none) {
         let (r, c) = cells[index]
         let width = pairs.columns.count
-        values[r * width + c] = value
-        status[r * width + c] = code
-        samples?[r * width + c] = Int32(clamping: used)
+        layers.store(values, at: r * width + c, mirror: pairs.isSymmetric ? c * width + r : nil)
         reasonCodes[index] = reason.rawValue
-        if pairs.isSymmetric {
-            values[c * width + r] = value
-            status[c * width + r] = code
-            samples?[c * width + r] = Int32(clamping: used)
-        }
     }
 
-    /// Samples used by cell `index` (0 unless `--nan pairwise`).
-    func samplesUsed(_ index: Int) -> Int {
-        Int(samples?[cells[index].row * pairs.columns.count + cells[index].column] ?? 0)
+    /// The journal record of cell `index` (its values in every layer and its failure reason).
+    func record(_ index: Int) -> CellRecord {
+        let (r, c) = cells[index]
+        return CellRecord(values: layers.values(at: r * pairs.columns.count + c), reason: reasonCodes[index], cell: index)
     }
 
     /// Counts and describes the failed cells among `indices` (one warning per distinct reason).
@@ -196,12 +164,12 @@ struct CellKernel: Sendable {
     /// The matrix with the given axis names; failure reasons counted over `indices`
     /// (default: every cell).
     ///
-    /// The values, status and samples are moved out of the kernel, not copied (a matrix is
-    /// not held twice while it is written): call it once, after the last cell.
+    /// Every layer's values are moved out of the kernel, not copied (a matrix is not held
+    /// twice while it is written): call it once, after the last cell.
     func takeMatrix(names: [String], reasonsAmong indices: [Int]? = nil) -> MIMatrix {
         let reasons = reasonCounts(among: indices ?? Array(cells.indices))
         return MIMatrix(rowNames: pairs.rows.map { names[$0] }, columnNames: pairs.columns.map { names[$0] },
-                        values: values.take(), status: status.take(), samples: samples?.take(), failureReasons: reasons)
+                        layers: layers.take(), failureReasons: reasons)
     }
 }
 

@@ -114,7 +114,7 @@ public final class Engine: @unchecked Sendable {
         }
     }
 
-    /// Runs the tiles, skipping `restored` cells (cell index → (value, status)) from a checkpoint.
+    /// Runs the tiles, skipping `restored` cells (cell index → its record) from a checkpoint.
     ///
     /// - Throws: `MIBatchError` for input problems (non-finite values, read errors).
     public func run(restored: [Int: CellRecord] = [:]) throws(MIBatchError) -> EngineOutcome {
@@ -128,8 +128,7 @@ public final class Engine: @unchecked Sendable {
         released.variables = nil
         scanned = (reader, released)
         for (cell, entry) in restored {
-            kernel.store(cell, value: entry.value, status: entry.status, samples: entry.samples,
-                         reason: FailureReason(rawValue: entry.reason) ?? .other)
+            kernel.store(cell, entry.values, reason: FailureReason(rawValue: entry.reason) ?? .other)
         }
         doneCount.store(restored.count, ordering: .relaxed)
         // Grow the shared digamma table once, before the workers start (with --nan pairwise
@@ -213,9 +212,7 @@ public final class Engine: @unchecked Sendable {
                 let cell = pending[slot]
                 let (r, c) = plan.cells[cell]
                 kernel.run(cell, lookup[plan.pairs.rows[r]] ?? nil, lookup[plan.pairs.columns[c]] ?? nil)
-                let width = plan.pairs.columns.count
-                onCellDone?(CellRecord(value: kernel.values[r * width + c], status: kernel.status[r * width + c],
-                                       samples: kernel.samplesUsed(cell), reason: kernel.reasonCodes[cell], cell: cell))
+                onCellDone?(kernel.record(cell))
                 doneCount.increment()
             }
             if cancellation.isCancelled { cancelled = true; break }

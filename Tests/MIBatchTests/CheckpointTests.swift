@@ -12,23 +12,34 @@ import Testing
         FileManager.default.temporaryDirectory.appendingPathComponent("mibatch-ckpt-\(UUID().uuidString)").path
     }
 
+    /// A record of cell `cell` with the given /mi, /status and /samples values.
+    func record(_ cell: Int, _ value: Double, status: UInt8, samples: Int32 = 0, reason: UInt8 = 0) -> CellRecord {
+        var values = CellValues()
+        values[.mi, as: Double.self] = value
+        values[.status, as: UInt8.self] = status
+        values[.samples, as: Int32.self] = samples
+        return CellRecord(values: values, reason: reason, cell: cell)
+    }
+
     @Test func recordsRoundTripWithSamplesAndReasons() throws {
         let path = temporaryPath()
         defer { unlink(path) }
         let journal = try Checkpoint(path: path, header: header, fresh: true)
         let entries = [
-            CellRecord(value: 0.25, status: 1, samples: 288, reason: 0, cell: 3),
-            CellRecord(value: .nan, status: 2, samples: 3, reason: FailureReason.tooFewSamples.rawValue, cell: 7),
+            record(3, 0.25, status: 1, samples: 288),
+            record(7, .nan, status: 2, samples: 3, reason: FailureReason.tooFewSamples.rawValue),
         ]
         entries.forEach(journal.record)
         #expect(journal.flush())
-        journal.record(CellRecord(value: -0.5, status: 1, samples: 9, reason: 0, cell: 9))
+        journal.record(record(9, -0.5, status: 1, samples: 9))
         #expect(journal.flush())
         let loaded = try #require(try Checkpoint.load(path: path, expected: header))
         #expect(loaded.count == 3)
-        #expect(loaded[3]?.value == 0.25 && loaded[3]?.samples == 288)
-        #expect(loaded[7]?.value.isNaN == true && loaded[7]?.samples == 3 && loaded[7]?.reason == FailureReason.tooFewSamples.rawValue)
-        #expect(loaded[9]?.value == -0.5)
+        #expect(loaded[3] == entries[0] && loaded[7] == entries[1])
+        #expect(loaded[3]?.values[.mi, as: Double.self] == 0.25 && loaded[3]?.values[.samples, as: Int32.self] == 288)
+        #expect(loaded[7]?.values[.mi, as: Double.self].isNaN == true && loaded[7]?.values[.samples, as: Int32.self] == 3
+                && loaded[7]?.reason == FailureReason.tooFewSamples.rawValue)
+        #expect(loaded[9]?.values[.mi, as: Double.self] == -0.5)
         #expect(!FileManager.default.fileExists(atPath: path + ".new"), "the header is staged and renamed")
     }
 
@@ -36,9 +47,9 @@ import Testing
         let path = temporaryPath()
         defer { unlink(path) }
         let journal = try Checkpoint(path: path, header: header, fresh: true)
-        journal.record(CellRecord(value: 1, status: 1, samples: 0, reason: 0, cell: 1))
+        journal.record(record(1, 1, status: 1))
         journal.flush()
-        journal.record(CellRecord(value: 2, status: 1, samples: 0, reason: 0, cell: 2))
+        journal.record(record(2, 2, status: 1))
         journal.flush()
         // Cut the second record short, as SIGKILL during a write would.
         let size = try #require(try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int)
@@ -68,8 +79,8 @@ import Testing
         Checkpoint.append64(&bytes, Checkpoint.fnv1a(body[...]))
         try Data(bytes).write(to: URL(fileURLWithPath: path))
         let loaded = try #require(try Checkpoint.load(path: path, expected: header))
-        #expect(loaded[4]?.value == 0.125 && loaded[4]?.samples == 0 && loaded[4]?.reason == 0)
-        #expect(loaded[5]?.status == 2 && loaded[5]?.reason == FailureReason.other.rawValue)
+        #expect(loaded[4] == record(4, 0.125, status: 1))
+        #expect(loaded[5]?.values[.status, as: UInt8.self] == 2 && loaded[5]?.reason == FailureReason.other.rawValue)
     }
 
     /// The refusal names the first differing option with both values: scalars plainly,
