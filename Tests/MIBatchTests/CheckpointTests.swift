@@ -78,6 +78,12 @@ import Testing
         bytes += body
         Checkpoint.append64(&bytes, Checkpoint.fnv1a(body[...]))
         try Data(bytes).write(to: URL(fileURLWithPath: path))
+        // Version 1 predates only /samples; once the registry holds another layer, its
+        // journals are refused like version 2's (their cells lack that layer).
+        guard MatrixLayer.all == Checkpoint.Layout.version2.layers else {
+            #expect(throws: MIBatchError.self) { try Checkpoint.load(path: path, expected: header) }
+            return
+        }
         let loaded = try #require(try Checkpoint.load(path: path, expected: header))
         #expect(loaded[4] == record(4, 0.125, status: 1))
         #expect(loaded[5]?.values[.status, as: UInt8.self] == 2 && loaded[5]?.reason == FailureReason.other.rawValue)
@@ -143,7 +149,8 @@ import Testing
         journal.record(first)
         #expect(journal.flush())
         let text = String(decoding: try Data(contentsOf: URL(fileURLWithPath: path)), as: UTF8.self)
-        #expect(text.hasPrefix("MIBATCH-CHECKPOINT 3\n") && text.contains("\"layers\":[\"samples:int32\""), "\(text.prefix(200))")
+        let names = layout.layerNames.map { "\"\($0)\"" }.joined(separator: ",")
+        #expect(text.hasPrefix("MIBATCH-CHECKPOINT 3\n") && text.contains("\"layers\":[\(names)]"), "\(text.prefix(300))")
         #expect(try Checkpoint.load(path: path, expected: header) == [2: first])
         let rewritten = String(decoding: try Data(contentsOf: URL(fileURLWithPath: path)), as: UTF8.self)
         #expect(rewritten.hasPrefix(Checkpoint.Layout.current.magicLine))
