@@ -15,8 +15,18 @@ public enum PairStatus: UInt8, Sendable {
 /// This is the registry: every matrix layer is one case here and one ``spec`` entry below,
 /// and everything that handles per-cell results (the kernel's stores, ``CellRecord`` and
 /// the checkpoint, ``MIMatrix``, ``OutputWriter``, ``Merge``, ``ResultFile``) loops over
-/// ``all`` instead of naming layers. Adding a layer is: a case, its spec, and the code in
-/// ``CellKernel`` that computes its value for a cell.
+/// ``all`` instead of naming layers. Adding a layer (say `/pvalue`, float64) is:
+///
+/// 1. a case here, in the position its dataset should take among the others;
+/// 2. its ``LayerSpec`` in `makeSpec` (name, element, fill, attributes, ``LayerPresence``
+///    when only some runs write it, merge rule, mirroring);
+/// 3. in ``CellKernel/run(_:_:_:)``, setting its value in the cell's ``CellValues``
+///    (`cell[.pvalue, as: Double.self] = p`);
+/// 4. a line in mibatch-format(5) and mibatch(1) (OUTPUT).
+///
+/// Stores, records, the writer, its verification, merge, `ResultFile` and the tests that
+/// iterate ``all`` then handle it; checkpoints switch to version 3, which names its layers
+/// (older journals are refused, as their cells lack the new layer).
 ///
 /// The order of ``all`` (the case order) is the order datasets are written in and the order
 /// of a checkpoint entry's fields; it never depends on a dictionary or a set.
