@@ -1,30 +1,43 @@
 import Foundation
 import Synchronization
 
-/// One finished cell as journaled: value, status, samples used (`--nan pairwise`, else 0)
-/// and the `FailureReason` raw value of a failed cell.
+/// One finished cell as journaled: its value in every registered ``MatrixLayer`` (each
+/// layer's fill value where the run does not write it) and the `FailureReason` raw value of
+/// a failed cell.
 public struct CellRecord: Sendable, Equatable {
-    /// The value in the configured units (NaN when failed).
-    public var value: Double
-    /// `PairStatus` raw value.
-    public var status: UInt8
-    /// Samples the estimate used (`--nan pairwise`; 0 otherwise).
-    public var samples: Int
+    /// The cell's value in each layer.
+    public var values: CellValues
     /// `FailureReason` raw value (0 unless failed).
     public var reason: UInt8
     /// Cell index in the plan (set when recording).
-    public var cell: Int = 0
+    public var cell: Int
+
+    /// A record of `cell`.
+    public init(values: CellValues, reason: UInt8 = 0, cell: Int = 0) {
+        self.values = values
+        self.reason = reason
+        self.cell = cell
+    }
 }
 
 /// An append-only journal of finished cells, so an interrupted run resumes where it stopped.
 ///
-/// Layout: a text header (`MIBATCH-CHECKPOINT 2`, then one JSON line naming the result
+/// Layout: a text header (`MIBATCH-CHECKPOINT V`, then one JSON line naming the result
 /// configuration, input digest and shard), then binary records, each
-/// `magic u32 | count u32 | count × (cell u32, value bits u64, status u8, samples u32,
-/// reason u8) | FNV-1a u64`, all little-endian, fsynced when written. Version 1 journals
-/// (entries without samples and reason) are still read. A record cut short by SIGKILL fails its length or
-/// checksum and is dropped with everything after it, so at most the cells finished since
-/// the last flush are lost.
+/// `magic u32 | count u32 | count × entry | FNV-1a u64`, all little-endian, fsynced when
+/// written. An entry is `cell u32`, then each layer of the journal's ``Layout`` in order at
+/// its element width (``LayerElement/bytes``), then `reason u8`:
+///
+/// - version 2 (written while the registry is `/mi`, `/status`, `/samples`, as today):
+///   `cell u32, mi bits u64, status u8, samples u32, reason u8`, 18 bytes;
+/// - version 3 (written once ``MatrixLayer/all`` holds other layers): the header's JSON adds
+///   `layers`, the journal's layers in order as `name:element` (`"mi:float64"`, ...);
+/// - version 1 (still read): `cell u32, mi bits u64, status u8`, no samples nor reason.
+///
+/// A journal lacking a layer this build registers is refused (a version-1 journal lacks
+/// only `/samples`, which runs of that time never wrote). A record cut short by SIGKILL
+/// fails its length or checksum and is dropped with everything after it, so at most the
+/// cells finished since the last flush are lost.
 final class Checkpoint: @unchecked Sendable {
     /// What a journal must match to be resumed from.
     struct Header: Codable, Equatable {
@@ -32,42 +45,73 @@ final class Checkpoint: @unchecked Sendable {
         var digest: String
         var shard: String
         var cells: Int
+        /// Version 3 only: the entry's layers in order, `name:element`.
+        var layers: [String]? = nil
     }
 
-    static let magicLine = "MIBATCH-CHECKPOINT 2\n"
-    static let legacyMagicLine = "MIBATCH-CHECKPOINT 1\n"
+    /// The fields of an entry.
+    struct Layout: Equatable {
+        /// The header's version number.
+        var version: Int
+        /// The layers after the cell index, in order.
+        var layers: [MatrixLayer]
+        /// Whether the entry ends with a reason byte.
+        var hasReason = true
+        /// Layers missing from `layers` that journals of this version are resumed without
+        /// (restored as their fill value): they did not exist when it was written.
+        var predates: [MatrixLayer] = []
+
+        /// Bytes per entry.
+        var entrySize: Int { 4 + layers.reduce(0) { $0 + $1.element.bytes } + (hasReason ? 1 : 0) }
+        /// The first header line.
+        var magicLine: String { "MIBATCH-CHECKPOINT \(version)\n" }
+        /// The `layers` header field of version 3.
+        var layerNames: [String] { layers.map { "\($0.name):\($0.element)" } }
+
+        static let version1 = Layout(version: 1, layers: [.mi, .status], hasReason: false, predates: [.samples])
+        static let version2 = Layout(version: 2, layers: [.mi, .status, .samples])
+        /// What this build writes: every registered layer in registry order, as version 2
+        /// while that is version 2's list.
+        static let current = MatrixLayer.all == version2.layers ? version2 : Layout(version: 3, layers: MatrixLayer.all)
+    }
+
     static let recordMagic: UInt32 = 0x3142_494D   // "MIB1"
-    /// Bytes per entry in version 2 and version 1 journals.
-    static let entrySize = 18, legacyEntrySize = 13
 
     /// Path of the journal for the output file `output`.
     static func path(for output: String) -> String { output + ".ckpt" }
 
     let path: String
-    /// Cells recorded since the last flush, already encoded (``entrySize`` bytes each: a
+    /// The entry fields this journal writes.
+    let layout: Layout
+    /// Cells recorded since the last flush, already encoded (``Layout/entrySize`` bytes each: a
     /// minute of cells on many threads can be a million entries).
     private let pending = Mutex<(count: Int, bytes: [UInt8])>((0, []))
     /// Held while a record is written (flushes come from the timer, from workers whose
     /// cell filled the buffer and from the caller); whether every write so far succeeded.
     private let writer = Mutex<Bool>(true)
     /// Encoded cells at which the recording thread flushes without waiting for the timer,
-    /// so a fast run never holds all its cells (18 bytes each) until the end.
+    /// so a fast run never holds all its cells (18 bytes each today) until the end.
     static let flushBytes = 1 << 20
     private var descriptor: Int32 = -1
 
-    /// Opens (creating with `header` when absent) the journal for appending.
+    /// Opens (creating with `header` when absent) the journal for appending entries of
+    /// `layout` (the one ``load(path:expected:)`` found for an existing journal; tests
+    /// choose others).
     ///
     /// A fresh journal's header is written to `PATH.new`, synced and renamed into place, so
     /// a kill at any moment leaves either no journal or one with a complete header.
-    init(path: String, header: Header, fresh: Bool) throws(MIBatchError) {
+    init(path: String, header: Header, fresh: Bool, layout: Layout = .current) throws(MIBatchError) {
         self.path = path
+        self.layout = layout
         func failure() -> MIBatchError {
             .cannotCreateOutput(path: path, reason: "cannot write checkpoint: \(String(cString: strerror(errno)))")
         }
         if fresh {
             let staging = path + ".new"
+            var header = header
+            header.layers = layout.version >= 3 ? layout.layerNames : nil
             let json = JSONValue.sortedKeysJSON(header)
-            var bytes = Array(Self.magicLine.utf8) + Array(json) + [0x0A]
+            var bytes = Array(layout.magicLine.utf8) + Array(json) + [0x0A]
             let fresh = open(staging, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
             guard fresh >= 0 else { throw failure() }
             let written = Self.writeAll(fresh, &bytes) && fsync(fresh) == 0
@@ -84,19 +128,20 @@ final class Checkpoint: @unchecked Sendable {
 
     deinit { if descriptor >= 0 { close(descriptor) } }
 
-    /// Reads an existing journal.
+    /// Reads an existing journal. One of another layout than ``Layout/current`` (version 1,
+    /// or version 3 with its layers in another order) is then rewritten in the current one,
+    /// so the entries a resumed run appends match its header.
     ///
     /// - Returns: `nil` when there is no journal; otherwise the finished cells.
     /// - Throws: `.checkpointMismatch` when it belongs to another configuration, input or shard.
     static func load(path: String, expected: Header) throws(MIBatchError) -> [Int: CellRecord]? {
         guard let data = FileManager.default.contents(atPath: path) else { return nil }
         let bytes = [UInt8](data)
-        let magic = Array(magicLine.utf8)
-        let legacy = bytes.starts(with: Array(legacyMagicLine.utf8))
-        let size = legacy ? legacyEntrySize : entrySize
-        guard bytes.count >= magic.count, legacy || Array(bytes[0..<magic.count]) == magic,
-              let newline = bytes[magic.count...].firstIndex(of: 0x0A),
-              let header = try? JSONDecoder().decode(Header.self, from: Data(bytes[magic.count..<newline])) else {
+        let prefix = Array("MIBATCH-CHECKPOINT ".utf8)
+        guard bytes.starts(with: prefix), let firstNewline = bytes.firstIndex(of: 0x0A),
+              let version = Int(String(decoding: bytes[prefix.count..<firstNewline], as: UTF8.self)),
+              let newline = bytes[(firstNewline + 1)...].firstIndex(of: 0x0A),
+              let header = try? JSONDecoder().decode(Header.self, from: Data(bytes[(firstNewline + 1)..<newline])) else {
             throw .checkpointMismatch(path: path, reason: "it is not a mibatch checkpoint (or its header is damaged)")
         }
         if header.digest != expected.digest {
@@ -108,6 +153,8 @@ final class Checkpoint: @unchecked Sendable {
         if header.shard != expected.shard || header.cells != expected.cells {
             throw .checkpointMismatch(path: path, reason: "it was written for shard \(header.shard), this run is shard \(expected.shard)")
         }
+        let layout = try journalLayout(version: version, header: header, path: path)
+        let size = layout.entrySize
         var cells: [Int: CellRecord] = [:]
         var offset = newline + 1
         var validEnd = offset
@@ -119,20 +166,37 @@ final class Checkpoint: @unchecked Sendable {
             var position = offset + 8
             for _ in 0..<count {
                 let cell = Int(read32(bytes, position))
-                let bits = read64(bytes, position + 4)
-                let status = bytes[position + 12]
-                let samples = legacy ? 0 : Int(read32(bytes, position + 13))
-                let reason = legacy ? (status == PairStatus.failed.rawValue ? FailureReason.other.rawValue : 0) : bytes[position + 17]
-                if cell < expected.cells {
-                    cells[cell] = CellRecord(value: Double(bitPattern: bits), status: status, samples: samples, reason: reason, cell: cell)
+                var values = CellValues.fill
+                var field = position + 4
+                for layer in layout.layers {
+                    values[bits: layer] = readBits(bytes, field, count: layer.element.bytes)
+                    field += layer.element.bytes
                 }
+                let failed = values[.status, as: UInt8.self] == PairStatus.failed.rawValue
+                let reason = layout.hasReason ? bytes[field] : (failed ? FailureReason.other.rawValue : 0)
+                if cell < expected.cells { cells[cell] = CellRecord(values: values, reason: reason, cell: cell) }
                 position += size
             }
             offset = end
             validEnd = end
         }
         if validEnd < bytes.count { truncate(path, off_t(validEnd)) }   // drop a torn tail before appending
+        if layout != .current { try upgrade(path: path, header: header, cells: cells) }
         return cells
+    }
+
+    /// Rewrites the journal at `path` in the ``Layout/current`` layout (so a resumed run
+    /// appends entries of the layout the file declares): written beside it, synced, then
+    /// renamed over it, so a kill leaves the old journal or the complete new one.
+    static func upgrade(path: String, header: Header, cells: [Int: CellRecord]) throws(MIBatchError) {
+        let staging = path + ".upgrade"
+        let journal = try Checkpoint(path: staging, header: header, fresh: true)
+        for cell in cells.keys.sorted() { journal.record(cells[cell]!) }
+        guard journal.flush(), rename(staging, path) == 0 else {
+            let reason = String(cString: strerror(errno))
+            journal.remove()
+            throw .cannotCreateOutput(path: path, reason: "cannot rewrite checkpoint: \(reason)")
+        }
     }
 
     /// Records a finished cell (any thread); written at the next `flush`, or now when
@@ -140,10 +204,8 @@ final class Checkpoint: @unchecked Sendable {
     func record(_ entry: CellRecord) {
         let full = pending.withLock { list in
             Self.append32(&list.bytes, UInt32(entry.cell))
-            Self.append64(&list.bytes, entry.value.bitPattern)
-            list.bytes.append(entry.status)
-            Self.append32(&list.bytes, UInt32(clamping: entry.samples))
-            list.bytes.append(entry.reason)
+            for layer in layout.layers { Self.appendBits(&list.bytes, entry.values[bits: layer], count: layer.element.bytes) }
+            if layout.hasReason { list.bytes.append(entry.reason) }
             list.count += 1
             return list.bytes.count >= Self.flushBytes
         }
@@ -198,6 +260,43 @@ final class Checkpoint: @unchecked Sendable {
         var hash = seed
         for byte in bytes { hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01B3 }
         return hash
+    }
+
+    /// The layout of a journal of `version` with `header`.
+    ///
+    /// - Throws: `.checkpointMismatch` for an unknown version, a layer this build does not
+    ///   know (or knows with another element type), or a registered layer it lacks.
+    static func journalLayout(version: Int, header: Header, path: String) throws(MIBatchError) -> Layout {
+        let layout: Layout
+        switch version {
+        case 1: layout = .version1
+        case 2: layout = .version2
+        case 3:
+            var layers: [MatrixLayer] = []
+            for name in header.layers ?? [] {
+                guard let layer = MatrixLayer.all.first(where: { "\($0.name):\($0.element)" == name }) else {
+                    throw .checkpointMismatch(path: path, reason: "it holds a layer '\(name)' this mibatch does not write (written by another version)")
+                }
+                layers.append(layer)
+            }
+            layout = Layout(version: 3, layers: layers)
+        default:
+            throw .checkpointMismatch(path: path, reason: "it is a version \(version) checkpoint, written by another mibatch version")
+        }
+        if let missing = MatrixLayer.all.first(where: { !layout.layers.contains($0) && !layout.predates.contains($0) }) {
+            throw .checkpointMismatch(path: path, reason: "it has no \(missing) values (written by another mibatch version)")
+        }
+        return layout
+    }
+
+    /// Appends the low `count` bytes of `bits`, little-endian.
+    static func appendBits(_ bytes: inout [UInt8], _ bits: UInt64, count: Int) {
+        for shift in stride(from: 0, to: 8 * count, by: 8) { bytes.append(UInt8(truncatingIfNeeded: bits >> UInt64(shift))) }
+    }
+
+    /// The `count` little-endian bytes at `offset`, zero-extended.
+    static func readBits(_ bytes: [UInt8], _ offset: Int, count: Int) -> UInt64 {
+        (0..<count).reduce(UInt64(0)) { $0 | UInt64(bytes[offset + $1]) << UInt64(8 * $1) }
     }
 
     static func append32(_ bytes: inout [UInt8], _ value: UInt32) {

@@ -120,7 +120,7 @@ public final class Engine: @unchecked Sendable {
         }
     }
 
-    /// Runs the tiles, skipping `restored` cells (cell index → (value, status)) from a checkpoint.
+    /// Runs the tiles, skipping `restored` cells (cell index → its record) from a checkpoint.
     ///
     /// - Throws: `MIBatchError` for input problems (non-finite values, read errors).
     public func run(restored: [Int: CellRecord] = [:]) throws(MIBatchError) -> EngineOutcome {
@@ -132,8 +132,7 @@ public final class Engine: @unchecked Sendable {
         var retained = scanned!.variables ?? [:]
         scanned!.variables = nil
         for (cell, entry) in restored {
-            kernel.store(cell, value: entry.value, status: entry.status, samples: entry.samples,
-                         reason: FailureReason(rawValue: entry.reason) ?? .other)
+            kernel.store(cell, entry.values, reason: FailureReason(rawValue: entry.reason) ?? .other)
         }
         doneCount.store(restored.count, ordering: .relaxed)
         // Grow the shared digamma table once, before the workers start (with --nan pairwise
@@ -217,9 +216,7 @@ public final class Engine: @unchecked Sendable {
                 let cell = pending[slot]
                 let (r, c) = plan.cells[cell]
                 kernel.run(cell, lookup[plan.pairs.rows[r]] ?? nil, lookup[plan.pairs.columns[c]] ?? nil)
-                let width = plan.pairs.columns.count
-                onCellDone?(CellRecord(value: kernel.values[r * width + c], status: kernel.status[r * width + c],
-                                       samples: kernel.samplesUsed(cell), reason: kernel.reasonCodes[cell], cell: cell))
+                onCellDone?(kernel.record(cell))
                 doneCount.increment()
             }
             if cancellation.isCancelled { cancelled = true; break }

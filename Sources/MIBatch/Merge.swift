@@ -10,10 +10,8 @@ public enum Merge {
         var attributes: [String: String]
         var rowNames: [String]
         var columnNames: [String]
-        var values: [Double]
-        var status: [UInt8]
-        /// `/samples` (written with `--nan pairwise`), if present.
-        var samples: [Int32]?
+        /// Every registered layer the file holds (`/mi` and `/status` always).
+        var layers: MatrixLayers
         /// The `failure_reasons` attribute of `/status`, parsed.
         var failureReasons: [String: Int]
         /// Root attribute names in file order (kept for the merged file).
@@ -36,9 +34,11 @@ public enum Merge {
 
     /// Merges `paths` into `output`.
     ///
-    /// Refuses shards whose input digest, result configuration, names or shard count differ
-    /// (naming the first difference). Missing shards: `.missingShards` with the `--array=`
-    /// list to resubmit; with `partial`, the file is still written (missing pairs status 0).
+    /// Refuses shards whose input digest, result configuration, names, shard count or layers
+    /// differ (naming the first difference). Each layer is merged by its ``LayerSpec/mergeRule``;
+    /// two shards holding one cell are refused. Missing shards: `.missingShards` with the
+    /// `--array=` list to resubmit; with `partial`, the file is still written (missing pairs
+    /// status 0).
     /// `compression` applies to the merged file and is recorded in its `compression` attribute.
     public static func run(_ paths: [String], output: String, partial: Bool, force: Bool,
                            compression: OutputCompression = .default, commandLine: [String]) throws(MIBatchError) -> Outcome {
@@ -70,24 +70,31 @@ public enum Merge {
             }
         }
         let count = reference.shard.count
-        var values = [Double](repeating: .nan, count: reference.values.count)
-        var status = [UInt8](repeating: PairStatus.notComputed.rawValue, count: reference.values.count)
-        var samples: [Int32]? = reference.samples == nil ? nil : [Int32](repeating: 0, count: reference.values.count)
+        let cellCount = reference.rowNames.count * reference.columnNames.count
+        var merged = MatrixLayers(filling: reference.layers.present, count: cellCount)
         var failureReasons: [String: Int] = [:]
         for shard in shards {
-            if (shard.samples == nil) != (samples == nil) {
-                throw .shardMismatch(file: shard.path, reference: reference.path, reason: "only one of them has /samples")
+            if let layer = MatrixLayer.all.first(where: { shard.layers.contains($0) != reference.layers.contains($0) }) {
+                let which = shard.layers.contains(layer) ? "it has \(layer) but the other has not" : "the other has \(layer) but it has not"
+                throw .shardMismatch(file: shard.path, reference: reference.path,
+                                     reason: "\(which) (\(layer) is written \(layer.spec.presence.condition))")
             }
             failureReasons.merge(shard.failureReasons, uniquingKeysWith: +)
-            for index in status.indices where shard.status[index] != PairStatus.notComputed.rawValue {
-                guard status[index] == PairStatus.notComputed.rawValue else {
-                    throw .shardMismatch(file: shard.path, reference: reference.path, reason: "both computed the same pair (cell \(index))")
+            let status = shard.layers.values(.status, as: UInt8.self)!
+            do {
+                let done = merged.values(.status, as: UInt8.self)!
+                if let index = status.indices.first(where: { status[$0] != PairStatus.notComputed.rawValue && done[$0] != PairStatus.notComputed.rawValue }) {
+                    throw MIBatchError.shardMismatch(file: shard.path, reference: reference.path, reason: "both computed the same pair (cell \(index))")
                 }
-                status[index] = shard.status[index]
-                values[index] = shard.values[index]
-                if let used = shard.samples { samples?[index] = used[index] }
+            }
+            for layer in reference.layers.present {
+                switch layer.spec.mergeRule {
+                case .fromComputingShard:
+                    merged.copy(layer, from: shard.layers[layer]!) { status[$0] != PairStatus.notComputed.rawValue }
+                }
             }
         }
+        let status = merged.values(.status, as: UInt8.self)!
         let present = Set(shards.map(\.shard.index))
         let absent = (1...count).filter { !present.contains($0) }
         let width = reference.columnNames.count
@@ -132,9 +139,9 @@ public enum Merge {
         for key in ["slurm_job_id", "slurm_array_task_id", "threads"] { attributes[key] = nil }
         let order = reference.attributeOrder.filter { attributes[$0] != nil }
             + ["compression", "shards", "run_command_line", "merge_time"].filter { !reference.attributeOrder.contains($0) }
-        let matrix = MIMatrix(rowNames: reference.rowNames, columnNames: reference.columnNames, values: values, status: status,
-                              samples: samples, failureReasons: failureReasons)
-        try OutputWriter.write(matrix, attributes: order.map { ($0, attributes[$0]!) }, units: attributes["units"] ?? "nats",
+        let matrix = MIMatrix(rowNames: reference.rowNames, columnNames: reference.columnNames, layers: merged,
+                              failureReasons: failureReasons)
+        try OutputWriter.write(matrix, attributes: order.compactMap { key in attributes[key].map { (key, $0) } }, units: attributes["units"] ?? "nats",
                                estimator: attributes["estimator"] ?? "", compression: compression, to: output, overwrite: force)
         return Outcome(output: output, merged: shards.count, expected: count, filledCells: offDiagonalCells - missingCells,
                        missingCells: missingCells, missing: missing)
@@ -167,15 +174,14 @@ public enum Merge {
             guard let shard = ShardSpec.parse(shardText) else {
                 throw MIBatchError.shardMismatch(file: path, reference: "shard files", reason: "its shard attribute is '\(shardText)'")
             }
-            let status = try file.dataset("/status")
+            let rowNames = try file.dataset("/var_i").readStrings(), columnNames = try file.dataset("/var_j").readStrings()
+            let layers = try MatrixLayers.read(from: file, rows: rowNames.count, columns: columnNames.count)
             var reasons: [String: Int] = [:]
-            if case let .string(text)? = try status.attribute("failure_reasons") { reasons = FailureReason.parseSummary(text) }
-            return ShardFile(path: path, shard: shard, attributes: attributes,
-                             rowNames: try file.dataset("/var_i").readStrings(),
-                             columnNames: try file.dataset("/var_j").readStrings(),
-                             values: try file.dataset("/mi").readAll(), status: try status.readBytes(),
-                             samples: file.contains("/samples") ? try file.dataset("/samples").readAll().map { Int32($0) } : nil,
-                             failureReasons: reasons, attributeOrder: order)
+            if case let .string(text)? = try file.dataset(MatrixLayer.status.path).attribute("failure_reasons") {
+                reasons = FailureReason.parseSummary(text)
+            }
+            return ShardFile(path: path, shard: shard, attributes: attributes, rowNames: rowNames, columnNames: columnNames,
+                             layers: layers, failureReasons: reasons, attributeOrder: order)
         } catch let error as MIBatchError {
             throw error
         } catch let error as HDF5Error {

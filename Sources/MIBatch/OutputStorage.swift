@@ -1,8 +1,8 @@
 import HDF5
 
-/// How `/mi` and `/status` are compressed (`--compression LEVEL|none`, design.md §5).
+/// How the matrix layers (`/mi`, `/status`, ...) are compressed (`--compression LEVEL|none`, design.md §5).
 ///
-/// Both datasets are always chunked in square tiles (``OutputStorage/chunkShape(rows:columns:)``);
+/// Every layer's dataset is always chunked in square tiles (``OutputStorage/chunkShape(rows:columns:)``);
 /// this chooses the filters. Recorded in the configuration JSON and in the `compression`
 /// root attribute; it never changes the values, so it is not part of the result key.
 public enum OutputCompression: Equatable, Sendable, Codable, CustomStringConvertible {
@@ -55,12 +55,12 @@ public enum OutputCompression: Equatable, Sendable, Codable, CustomStringConvert
     }
 }
 
-/// The storage layout of the output's matrices.
+/// The storage layout of the output's matrix layers.
 public enum OutputStorage {
     /// Largest chunk in bytes of `/mi` (float64): 1 MiB.
     public static let maximumChunkBytes = 1 << 20
 
-    /// Side of the square `/mi` and `/status` chunks: the largest square tile of float64
+    /// Side of the square chunks of every layer: the largest square tile of float64
     /// within ``maximumChunkBytes`` (362 × 362 × 8 = 1,048,352 bytes).
     public static let tileSide: Int = {
         var side = 1
@@ -74,14 +74,16 @@ public enum OutputStorage {
         [max(1, min(rows, tileSide)), max(1, min(columns, tileSide))]
     }
 
-    /// The HDF5 layout of `/mi` (`nanFill`: NaN fill value) or `/status`.
-    static func layout(rows: Int, columns: Int, compression: OutputCompression, nanFill: Bool) -> DatasetLayout {
+    /// The HDF5 layout of `layer`'s dataset: square chunks, the filters of `compression`,
+    /// the layer's HDF5 fill value (``LayerSpec/fileFillValue``: NaN for `/mi`).
+    static func layout(of layer: MatrixLayer, rows: Int, columns: Int, compression: OutputCompression) -> DatasetLayout {
         let chunks = chunkShape(rows: rows, columns: columns)
+        let fill = layer.spec.fileFillValue
         switch compression {
         case .none:
-            return DatasetLayout(chunks: chunks, shuffle: false, deflateLevel: nil, fillValue: nanFill ? .nan : nil)
+            return DatasetLayout(chunks: chunks, shuffle: false, deflateLevel: nil, fillValue: fill)
         case let .deflate(level):
-            return DatasetLayout(chunks: chunks, shuffle: true, deflateLevel: level, fillValue: nanFill ? .nan : nil)
+            return DatasetLayout(chunks: chunks, shuffle: true, deflateLevel: level, fillValue: fill)
         }
     }
 }

@@ -53,7 +53,7 @@ public enum OutputWriter {
               case .string(resultKey)? = try? file.attribute("result_configuration"),
               case .string(digest)? = try? file.attribute("input_digest"),
               case .string(shard)? = try? file.attribute("shard"),
-              let status = try? file.dataset("/status").readBytes() else {
+              let status = try? file.dataset(MatrixLayer.status.path).readBytes() else {
             throw .outputExists(path: path)
         }
         return (status.filter { $0 == PairStatus.computed.rawValue }.count, status.filter { $0 == PairStatus.failed.rawValue }.count)
@@ -61,9 +61,11 @@ public enum OutputWriter {
 
     /// Writes `matrix` with `provenance` to `path` atomically.
     ///
-    /// Layout (design.md §5): `/mi` float64 (square chunks ≤ 1 MiB, shuffle + deflate, NaN fill), `/var_i`
-    /// and `/var_j` variable-length string dimension scales attached to both axes of `/mi`
-    /// and `/status`, `/status` uint8, provenance as root attributes.
+    /// Layout (design.md §5): one dataset per present ``MatrixLayer`` in registry order
+    /// (`/mi` float64 with NaN fill, `/status` uint8, `/samples` int32 with `--nan pairwise`;
+    /// square chunks ≤ 1 MiB, shuffle + deflate; the attributes of its ``LayerSpec``), `/var_i`
+    /// and `/var_j` variable-length string dimension scales attached to both axes of every
+    /// layer, provenance as root attributes.
     public static func write(_ matrix: MIMatrix, provenance: Provenance, to path: String,
                              overwrite: Bool) throws(MIBatchError) {
         try write(matrix, attributes: provenance.attributes, units: provenance.configuration.units.rawValue,
@@ -71,8 +73,8 @@ public enum OutputWriter {
                   to: path, overwrite: overwrite)
     }
 
-    /// Writes `matrix` with the given root attributes to `path` atomically, `/mi` and
-    /// `/status` chunked in square tiles and filtered as `compression` says.
+    /// Writes `matrix` with the given root attributes to `path` atomically, every layer
+    /// chunked in square tiles and filtered as `compression` says.
     public static func write(_ matrix: MIMatrix, attributes: [(String, String)], units: String, estimator: String,
                              compression: OutputCompression, to path: String, overwrite: Bool) throws(MIBatchError) {
         let final = URL(fileURLWithPath: path).standardizedFileURL
@@ -125,7 +127,6 @@ public enum OutputWriter {
         // an attribute stored in the object header.
         let file = try File.create(path, overwrite: true, denseAttributes: true)
         let rows = matrix.rowNames.count, columns = matrix.columnNames.count
-        let layout = OutputStorage.layout(rows: rows, columns: columns, compression: compression, nanFill: true)
         let varI = try file.createStringDataset("/var_i", values: matrix.rowNames)
         let varJ = try file.createStringDataset("/var_j", values: matrix.columnNames)
         try varI.makeDimensionScale(name: "var_i")
@@ -133,28 +134,11 @@ public enum OutputWriter {
         try varI.setAttribute("long_name", "first variable of each pair")
         try varJ.setAttribute("long_name", "second variable of each pair")
 
-        let mi = try file.createDataset("/mi", type: .float64, shape: [rows, columns], layout: layout)
-        try writeMatrix(matrix.values, to: mi, compression: compression)
-        try mi.setAttribute("long_name", "mutual information")
-        try mi.setAttribute("units", units)
-        try mi.setAttribute("estimator", estimator)
-        try mi.setAttribute("_FillValue", Double.nan)
-
-        let statusLayout = OutputStorage.layout(rows: rows, columns: columns, compression: compression, nanFill: false)
-        let status = try file.createDataset("/status", type: .uint8, shape: [rows, columns], layout: statusLayout)
-        try writeMatrix(matrix.status, to: status, compression: compression)
-        try status.setAttribute("long_name", "pair status")
-        try status.setAttribute("flag_values", [0, 1, 2])
-        try status.setAttribute("flag_meanings", "not_computed computed failed")
-        if let reasons = FailureReason.summary(matrix.failureReasons) {
-            try status.setAttribute("failure_reasons", reasons)
-        }
-        var scaled = [mi, status]
-        if let samples = matrix.samples {
-            let used = try file.createDataset("/samples", type: .int32, shape: [rows, columns], layout: statusLayout)
-            try used.write(samples.map(Double.init))
-            try used.setAttribute("long_name", "samples used (rows finite in both variables, --nan pairwise)")
-            scaled.append(used)
+        let context = LayerContext(units: units, estimator: estimator, failureReasons: matrix.failureReasons)
+        var scaled: [Dataset] = []
+        for layer in matrix.layers.present {
+            scaled.append(try file.writeLayer(layer, matrix.layers[layer]!, rows: rows, columns: columns,
+                                              compression: compression, context: context))
         }
 
         for dataset in scaled {
@@ -165,40 +149,12 @@ public enum OutputWriter {
         try file.flush()
     }
 
-    /// Writes `/mi` or `/status`: shuffled and deflated chunks compressed in parallel
-    /// (``Dataset/writeShuffledDeflated(_:level:)``), or through libhdf5 when uncompressed.
-    static func writeMatrix<T: BitwiseCopyable>(_ values: [T], to dataset: Dataset, compression: OutputCompression) throws(HDF5Error) {
-        switch compression {
-        case let .deflate(level): try dataset.writeShuffledDeflated(values, level: level)
-        case .none:
-            if let doubles = values as? [Double] { try dataset.write(doubles) }
-            else if let bytes = values as? [UInt8] { try dataset.write(bytes) }
-            else { preconditionFailure("only float64 and uint8 matrices are written") }
-        }
-    }
-
-    /// Re-opens the written file and checks that it holds exactly `matrix`.
-    ///
-    /// `/mi` is read back one band of chunk rows at a time, so the check holds a band, not a
-    /// second copy of the matrix.
+    /// Re-opens the written file and checks that it holds exactly `matrix`: the datasets of
+    /// its layers and no other layer, each with exactly its values
+    /// (``HDF5/File/holds(_:rows:columns:)``: one band in memory at a time).
     static func verify(_ matrix: MIMatrix, at path: String) throws {
         let file = try File.open(path)
-        let mi = try file.dataset("/mi")
-        let rows = matrix.rowNames.count, columns = matrix.columnNames.count
-        var same = mi.shape == [rows, columns] && matrix.values.count == rows * columns
-        let band = OutputStorage.chunkShape(rows: rows, columns: columns)[0]
-        var start = 0
-        while same && start < rows {
-            let end = min(rows, start + band)
-            let values = try mi.read(rows: start..<end, columns: 0..<columns)
-            same = zip(values, matrix.values[(start * columns)..<(end * columns)])
-                .allSatisfy { $0.bitPattern == $1.bitPattern || ($0.isNaN && $1.isNaN) }
-            start = end
-        }
-        let status = try file.dataset("/status").readBytes()
-        let samples = file.contains("/samples") ? try file.dataset("/samples").readAll().map { Int32($0) } : nil
-        same = same && status == matrix.status && samples == matrix.samples
-        guard same else {
+        guard try file.holds(matrix.layers, rows: matrix.rowNames.count, columns: matrix.columnNames.count) else {
             throw MIBatchError.cannotCreateOutput(path: path, reason: "verification after writing failed: the file does not hold what was written")
         }
     }

@@ -1,8 +1,8 @@
 import Foundation
 import HDF5
 
-/// A mibatch output read back whole (design.md §5): names, matrix, status, root attributes
-/// and storage. What `inspect` and `plot` work from.
+/// A mibatch output read back whole (design.md §5): names, every matrix layer it holds,
+/// root attributes and storage. What `inspect` and `plot` work from.
 public struct ResultFile: Sendable {
     /// The path as given.
     public var path: String
@@ -10,10 +10,8 @@ public struct ResultFile: Sendable {
     public var rowNames: [String]
     /// `/var_j`: the column names.
     public var columnNames: [String]
-    /// Row-major `/mi` values (NaN where not computed or failed).
-    public var values: [Double]
-    /// Row-major `/status` codes (0 not computed, 1 computed, 2 failed).
-    public var status: [UInt8]
+    /// Every registered layer the file holds, row-major (`/mi` and `/status` always).
+    public var layers: MatrixLayers
     /// Root string attributes by name.
     public var attributes: [String: String]
     /// Root attribute names in creation order.
@@ -24,6 +22,11 @@ public struct ResultFile: Sendable {
     public var filters: [String]
     /// `/mi`'s `units` attribute (`nats` when absent).
     public var units: String
+
+    /// Row-major `/mi` values (NaN where not computed or failed).
+    public var values: [Double] { layers.values(.mi)! }
+    /// Row-major `/status` codes (0 not computed, 1 computed, 2 failed).
+    public var status: [UInt8] { layers.values(.status)! }
 
     /// Number of rows of `/mi`.
     public var rows: Int { rowNames.count }
@@ -43,8 +46,9 @@ public struct ResultFile: Sendable {
     /// Reads a mibatch output.
     ///
     /// - Throws: `.hdf5` when the file or a dataset cannot be read; `.notAnOutput` when it is
-    ///   HDF5 but not a mibatch output (no `tool = mibatch`, or `/mi`, `/status`, `/var_i`,
-    ///   `/var_j` missing or inconsistent).
+    ///   HDF5 but not a mibatch output (no `tool = mibatch`, `/var_i` or `/var_j` missing, a
+    ///   layer present ``LayerPresence/always`` missing, or a layer of another shape or
+    ///   element type).
     public static func read(_ path: String) throws(MIBatchError) -> ResultFile {
         do {
             let file = try File.open(path)
@@ -52,22 +56,16 @@ public struct ResultFile: Sendable {
             var attributes: [String: String] = [:]
             for name in order { if case let .string(value)? = try file.attribute(name) { attributes[name] = value } }
             guard attributes["tool"] == "mibatch" else { throw MIBatchError.notAnOutput(path: path, reason: "it has no attribute tool = mibatch") }
-            for name in ["/mi", "/status", "/var_i", "/var_j"] where !file.contains(name) {
+            for name in ["/var_i", "/var_j"] where !file.contains(name) {
                 throw MIBatchError.notAnOutput(path: path, reason: "it has no dataset \(name)")
             }
-            let mi = try file.dataset("/mi")
             let rowNames = try file.dataset("/var_i").readStrings()
             let columnNames = try file.dataset("/var_j").readStrings()
-            guard mi.shape == [rowNames.count, columnNames.count] else {
-                throw MIBatchError.notAnOutput(path: path, reason: "/mi has shape \(mi.shape) but /var_i and /var_j hold \(rowNames.count) and \(columnNames.count) names")
-            }
-            let status = try file.dataset("/status").readBytes()
-            guard status.count == rowNames.count * columnNames.count else {
-                throw MIBatchError.notAnOutput(path: path, reason: "/status does not have the shape of /mi")
-            }
+            let layers = try MatrixLayers.read(from: file, rows: rowNames.count, columns: columnNames.count)
+            let mi = try file.dataset(MatrixLayer.mi.path)
             var units = "nats"
             if case let .string(value)? = try mi.attribute("units") { units = value }
-            return ResultFile(path: path, rowNames: rowNames, columnNames: columnNames, values: try mi.readAll(), status: status,
+            return ResultFile(path: path, rowNames: rowNames, columnNames: columnNames, layers: layers,
                               attributes: attributes, attributeOrder: order, chunks: mi.chunkShape, filters: mi.filters, units: units)
         } catch let error as MIBatchError {
             throw error

@@ -110,6 +110,21 @@ public struct PairPlan: Sendable, Equatable {
     }
 }
 
+/// The pair plan of a run (`Job` resolves it before planning the execution).
+public enum Runner {
+    /// The pair plan of `configuration` over variables named `names`: all pairs, or X × Y.
+    ///
+    /// - Throws: `.invalidOption` when only one of `--x-vars` and `--y-vars` is given, or a
+    ///   pattern matches no variable.
+    public static func plan(names: [String], configuration: RunConfiguration) throws(MIBatchError) -> PairPlan {
+        switch (configuration.xVariables, configuration.yVariables) {
+        case (nil, nil): return .allPairs(names.count)
+        case let (x?, y?): return try .rectangular(x: x, y: y, names: names)
+        default: throw .invalidOption("--x-vars and --y-vars go together")
+        }
+    }
+}
+
 /// The cells of a ``PairPlan`` in their fixed row-major order, (row, column) positions in
 /// the output matrix.
 ///

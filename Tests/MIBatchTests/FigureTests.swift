@@ -94,7 +94,10 @@ import CZlib
         values[p - 1] = 0.9 // (0, 999): the maximum, top right
         status[(p - 1) * p] = 2 // (999, 0): failed, bottom left
         let names = (0..<p).map { "v\($0)" }
-        let result = ResultFile(path: "x.h5", rowNames: names, columnNames: names, values: values, status: status,
+        var layers = MatrixLayers()
+        layers[.mi] = .float64(values)
+        layers[.status] = .uint8(status)
+        let result = ResultFile(path: "x.h5", rowNames: names, columnNames: names, layers: layers,
                                 attributes: [:], attributeOrder: [], chunks: nil, filters: [], units: "nats")
         let scene = HeatmapFigure.scene(result, rowOrder: Array(0..<p), columnOrder: Array(0..<p), title: "t")
         let grids = scene.elements.compactMap { element -> (Int, Int, [RGB])? in

@@ -2,79 +2,25 @@ import Foundation
 import MIEstimators
 import Synchronization
 
-/// Status codes stored in `/status` (design.md §5).
-public enum PairStatus: UInt8, Sendable {
-    /// Not computed (not part of this run or shard; the diagonal of an all-pairs matrix).
-    case notComputed = 0
-    /// Computed; the value in `/mi` is the estimate.
-    case computed = 1
-    /// Could not be computed (constant variable, too few samples, ...): `/mi` holds NaN.
-    case failed = 2
-}
-
-/// A computed MI matrix with its axes and per-pair status.
-public struct MIMatrix: Sendable {
-    /// Names along the first axis (`/var_i`).
-    public var rowNames: [String]
-    /// Names along the second axis (`/var_j`).
-    public var columnNames: [String]
-    /// Row-major MI values in the configured units; NaN where not computed or failed.
-    public var values: [Double]
-    /// Row-major `PairStatus` raw values.
-    public var status: [UInt8]
-    /// Row-major samples used per pair (`--nan pairwise` only; written as `/samples`).
-    public var samples: [Int32]? = nil
-    /// Failed cells by reason label (`FailureReason.label`), for the `failure_reasons`
-    /// attribute of `/status`; a symmetric pair counts once.
-    public var failureReasons: [String: Int] = [:]
-
-    /// Value at (i, j).
-    public subscript(i: Int, j: Int) -> Double { values[i * columnNames.count + j] }
-}
-
-/// One variable of an in-memory input: its name and its samples.
-public struct InputVariable: Sendable {
-    /// Name used for `/var_i`, `/var_j`.
-    public var name: String
-    /// n samples × d dimensions.
-    public var data: VariableData
-
-    /// Creates a variable.
-    public init(name: String, data: VariableData) {
-        self.name = name
-        self.data = data
-    }
-}
-
-/// The outcome of computing a matrix: the matrix plus what went wrong where.
-public struct RunResult: Sendable {
-    /// The matrix.
-    public var matrix: MIMatrix
-    /// Cells computed and failed in this run.
-    public var computedPairs: Int
-    public var failedPairs: Int
-    /// One line per problem a user should know about (each names the variable or pair).
-    public var warnings: [String]
-}
-
 /// Writes one cell's estimate into shared result buffers; used by every worker thread.
 ///
-/// Each cell touches only its own slots (and its mirror for a symmetric plan), so results
-/// never depend on which thread computed them or when.
+/// The buffers are one per ``MatrixLayer`` the run writes (``LayerStores``); a cell's values
+/// in all of them are computed in ``run(_:_:_:)`` and stored together. Each cell touches only
+/// its own slots (and its mirror for a symmetric plan), so results never depend on which
+/// thread computed them or when.
 struct CellKernel: Sendable {
     let estimator: PairEstimator
     let scale: Double
     let pairs: PairPlan
     let cells: CellList
-    let values: SharedBuffer<Double>
+    /// The matrix: one typed buffer per layer present in this run.
+    let layers: LayerStores
+    /// The `/status` buffer of ``layers`` (to count done and failed cells).
     let status: SharedBuffer<UInt8>
-    /// Samples used per matrix cell (pairwise mode only).
-    let samples: SharedBuffer<Int32>?
     /// `FailureReason` raw value per cell index (carried by checkpoints).
     let reasonCodes: SharedBuffer<UInt8>
     /// The failure text of each failed cell that has one (few cells fail, so a sparse map).
     let reasons: SparseTexts
-    let policy: NonFinitePolicy
     let minimumSamples: Int
     let jitter: Double?
     let seed: UInt64
@@ -90,10 +36,8 @@ struct CellKernel: Sendable {
         self.pairs = pairs
         self.cells = cells
         let size = pairs.rows.count * pairs.columns.count
-        values = SharedBuffer(repeating: .nan, count: size)
-        status = SharedBuffer(repeating: PairStatus.notComputed.rawValue, count: size)
-        policy = configuration.nan
-        samples = policy == .pairwise ? SharedBuffer(repeating: 0, count: size) : nil
+        layers = LayerStores(MatrixLayer.all.filter { $0.isPresent(in: configuration) }, cells: size)
+        status = layers.buffer(.status)!
         reasonCodes = SharedBuffer(repeating: FailureReason.none.rawValue, count: cells.count)
         reasons = SparseTexts()
         minimumSamples = configuration.minimumSamples
@@ -158,7 +102,11 @@ struct CellKernel: Sendable {
         } else {
             estimate(x, y)
         }
-        store(index, value: value, status: code.rawValue, samples: used, reason: code == .failed ? reason : .none)
+        var cell = CellValues.fill
+        cell[.mi, as: Double.self] = value
+        cell[.status, as: UInt8.self] = code.rawValue
+        cell[.samples, as: Int32.self] = Int32(clamping: used)
+        store(index, cell, reason: code == .failed ? reason : .none)
     }
 
     /// Jitter (when configured) and the estimator's preparation of one variable's samples.
@@ -172,24 +120,19 @@ struct CellKernel: Sendable {
         return prepared
     }
 
-    /// Stores a value (also used when resuming from a checkpoint).
-    func store(_ index: Int, value: Double, status code: UInt8, samples used: Int = 0, reason: FailureReason = .none) {
+    /// Stores cell `index`'s values in every layer of the run (also used when resuming from
+    /// a checkpoint); layers the run does not write are ignored.
+    func store(_ index: Int, _ values: CellValues, reason: FailureReason = .none) {
         let (r, c) = cells[index]
         let width = pairs.columns.count
-        values[r * width + c] = value
-        status[r * width + c] = code
-        samples?[r * width + c] = Int32(clamping: used)
+        layers.store(values, at: r * width + c, mirror: pairs.isSymmetric ? c * width + r : nil)
         reasonCodes[index] = reason.rawValue
-        if pairs.isSymmetric {
-            values[c * width + r] = value
-            status[c * width + r] = code
-            samples?[c * width + r] = Int32(clamping: used)
-        }
     }
 
-    /// Samples used by cell `index` (0 unless `--nan pairwise`).
-    func samplesUsed(_ index: Int) -> Int {
-        Int(samples?[cells[index].row * pairs.columns.count + cells[index].column] ?? 0)
+    /// The journal record of cell `index` (its values in every layer and its failure reason).
+    func record(_ index: Int) -> CellRecord {
+        let (r, c) = cells[index]
+        return CellRecord(values: layers.values(at: r * pairs.columns.count + c), reason: reasonCodes[index], cell: index)
     }
 
     /// Counts and describes the failed cells among `indices` (one warning per distinct reason).
@@ -221,12 +164,12 @@ struct CellKernel: Sendable {
     /// The matrix with the given axis names; failure reasons counted over `indices`
     /// (default: every cell).
     ///
-    /// The values, status and samples are moved out of the kernel, not copied (a matrix is
-    /// not held twice while it is written): call it once, after the last cell.
+    /// Every layer's values are moved out of the kernel, not copied (a matrix is not held
+    /// twice while it is written): call it once, after the last cell.
     func takeMatrix(names: [String], reasonsAmong indices: [Int]? = nil) -> MIMatrix {
         let reasons = reasonCounts(among: indices ?? Array(cells.indices))
         return MIMatrix(rowNames: pairs.rows.map { names[$0] }, columnNames: pairs.columns.map { names[$0] },
-                        values: values.take(), status: status.take(), samples: samples?.take(), failureReasons: reasons)
+                        layers: layers.take(), failureReasons: reasons)
     }
 }
 
@@ -238,54 +181,6 @@ final class SparseTexts: Sendable {
     subscript(index: Int) -> String? {
         get { texts.withLock { $0[index] } }
         set { texts.withLock { $0[index] = newValue } }
-    }
-}
-
-/// Computes matrices from variables already in memory (no HDF5): the library entry point
-/// and the engine's reference in tests.
-public enum Runner {
-    /// The pair plan of `configuration` over variables named `names`: all pairs, or X × Y.
-    public static func plan(names: [String], configuration: RunConfiguration) throws(MIBatchError) -> PairPlan {
-        switch (configuration.xVariables, configuration.yVariables) {
-        case (nil, nil): return .allPairs(names.count)
-        case let (x?, y?): return try .rectangular(x: x, y: y, names: names)
-        default: throw .invalidOption("--x-vars and --y-vars go together")
-        }
-    }
-
-    /// Computes every cell of `plan` over `variables`; bit-identical for any `threads`.
-    ///
-    /// - Complexity: one preparation per variable in the plan plus one estimate per cell.
-    ///
-    /// `--nan drop-rows` drops the samples non-finite in any of `variables`; with `error`
-    /// (which the file-reading engine enforces) non-finite values fail their pairs.
-    public static func compute(_ input: [InputVariable], plan: PairPlan, configuration: RunConfiguration) -> RunResult {
-        let variables = configuration.nan == .dropRows ? droppingNonFiniteRows(input) : input
-        _ = Digamma.table(upTo: variables.map(\.data.count).max() ?? 0)   // see Engine.run
-        let cells = plan.cells
-        let kernel = CellKernel(configuration: configuration, pairs: plan, cells: cells)
-        let used = Set(plan.rows + plan.columns).sorted()
-        let prepared = Preparation.prepare(used, data: { variables[$0].data }, count: variables.count,
-                                           kernel: kernel, configuration: configuration)
-        var warnings = Preparation.warnings(used, prepared: prepared) { variables[$0].name }
-        WorkerPool.run(threads: configuration.threads, count: cells.count) { index in
-            kernel.run(index, prepared[plan.rows[cells[index].row]], prepared[plan.columns[cells[index].column]])
-        }
-        let failed = kernel.failures(among: Array(cells.indices)) { variables[$0].name }
-        warnings += failed.warnings
-        return RunResult(matrix: kernel.takeMatrix(names: variables.map(\.name)), computedPairs: cells.count - failed.count,
-                         failedPairs: failed.count, warnings: warnings)
-    }
-}
-
-extension Runner {
-    /// The variables without the samples that are non-finite in any of them.
-    static func droppingNonFiniteRows(_ variables: [InputVariable]) -> [InputVariable] {
-        guard let count = variables.first?.data.count else { return variables }
-        let masks = variables.compactMap { PairwiseVariable.finiteMask($0.data) }
-        guard !masks.isEmpty else { return variables }
-        let kept = (0..<count).filter { i in masks.allSatisfy { $0[i] } }
-        return variables.map { InputVariable(name: $0.name, data: $0.data.selecting(rows: kept)) }
     }
 }
 
