@@ -53,10 +53,18 @@ public enum OutputWriter {
               case .string(resultKey)? = try? file.attribute("result_configuration"),
               case .string(digest)? = try? file.attribute("input_digest"),
               case .string(shard)? = try? file.attribute("shard"),
-              let status = try? file.dataset(MatrixLayer.status.path).readBytes() else {
+              let status = try? file.dataset(MatrixLayer.status.path).readBytes(),
+              let rows = try? file.dataset("/var_i").readStrings(),
+              let columns = try? file.dataset("/var_j").readStrings() else {
             throw .outputExists(path: path)
         }
-        return (status.filter { $0 == PairStatus.computed.rawValue }.count, status.filter { $0 == PairStatus.failed.rawValue }.count)
+        // Pairs, as the run summary counts them: an all-pairs matrix holds each pair twice.
+        let symmetric = rows == columns
+        var computed = 0, failed = 0
+        for (index, code) in status.enumerated() where !symmetric || index % columns.count > index / columns.count {
+            if code == PairStatus.computed.rawValue { computed += 1 } else if code == PairStatus.failed.rawValue { failed += 1 }
+        }
+        return (computed, failed)
     }
 
     /// Writes `matrix` with `provenance` to `path` atomically.

@@ -45,6 +45,7 @@ import Testing
         let rerun = try runMibatch(base + ["--normalization", "none", "--ties", "none"])
         #expect(rerun.status == 0, "binned ignores --normalization and --ties: \(rerun.stderr)")
         #expect(rerun.stderr.contains("already holds this result"), "\(rerun.stderr)")
+        #expect(rerun.stdout.contains("already complete (6 pairs computed, 0 failed)"), "4 variables, 6 pairs: \(rerun.stdout)")
         #expect(rerun.stderr.contains("--normalization does not apply to --estimator binned"), "\(rerun.stderr)")
         // A setting binned uses is a different result.
         let other = try runMibatch(base + ["--bins", "7", "--quiet"])
