@@ -11,12 +11,17 @@ import MIEstimators
 /// ``forEachBlock(_:rows:columns:bandBytes:_:)``), so each chunk is decompressed once per
 /// pass whatever the layout.
 final class DenseHDF5Source: HDF5InputSource, @unchecked Sendable {
-    let catalog: InputCatalog
+    private(set) var catalog: InputCatalog
     let file: File
     /// The open datasets, parallel to `catalog.datasets`.
     let datasets: [Dataset]
     /// `--transpose` as configured (the `input_layout` attribute).
     let transpose: Bool
+
+    /// Keeps the variables at `variables`, in that order (``InputSource/select(_:)``).
+    func select(_ variables: [Int]) {
+        catalog.variables = variables.map { catalog.variables[$0] }
+    }
 
     /// Every HDF5 file can be read as dense datasets: the fallback of detection.
     static func recognizes(_ file: File, configuration: RunConfiguration) -> Bool { true }

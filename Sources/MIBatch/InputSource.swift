@@ -1,3 +1,4 @@
+import Foundation
 import MIEstimators
 
 /// Where a run's values come from: one input format, opened for one run.
@@ -61,6 +62,108 @@ public protocol InputSource: AnyObject, Sendable {
     /// What `mibatch plan` prints after `input: ` (one line: the file and what is read in
     /// it, e.g. `in.h5 (/x 500x8 float64, contiguous)`).
     var planDescription: String { get }
+
+    /// The selection statistics of every catalog variable (parallel to
+    /// ``InputCatalog/variables``): what `--min-cells` and `--top-variable` choose by.
+    ///
+    /// Called at most once, on the planning thread, before ``select(_:)`` and before any
+    /// scan, and only when one of those options is given. A default reads the variables
+    /// through ``load(_:bandBytes:)`` in groups of at most `bandBytes`; sparse formats
+    /// should compute it from their stored non-zeros.
+    ///
+    /// - Complexity: one pass over the stored values.
+    func variableStatistics(bandBytes: Int) throws(MIBatchError) -> [VariableStatistics]
+
+    /// Narrows the catalog to the variables at `variables` (indices into the current
+    /// ``InputCatalog/variables``, distinct, in the order they are to have): afterwards the
+    /// catalog lists exactly those and every index the engine passes refers to the new list.
+    ///
+    /// Stored arrays, the digest (it covers what is stored, ``InputDigest``) and the sample
+    /// count do not change; finiteness is checked on the selected variables only. Called at
+    /// most once, on the planning thread, before any scan.
+    func select(_ variables: [Int])
+
+    /// Deletes any temporary file the source made next to the output (a column scratch),
+    /// once the output is written. A source that makes none need not implement it.
+    func removeScratch()
+}
+
+/// What gene selection knows of one variable (``InputSource/variableStatistics(bandBytes:)``).
+///
+/// Non-finite values are skipped (the run's `--nan` policy deals with them later).
+public struct VariableStatistics: Sendable, Equatable {
+    /// Samples (cells) in which some dimension of the variable is non-zero.
+    public var nonZero: Int
+    /// The variance of log1p(x) over the samples (denominator n − 1; summed over
+    /// dimensions for a multi-dimensional variable): `--top-variable`'s ranking.
+    public var log1pVariance: Double
+    /// The smallest finite value (log1p is defined only above −1).
+    public var minimum: Double
+
+    /// Creates statistics.
+    public init(nonZero: Int, log1pVariance: Double, minimum: Double) {
+        self.nonZero = nonZero
+        self.log1pVariance = log1pVariance
+        self.minimum = minimum
+    }
+
+    /// The statistics of one variable's n × d row-major values.
+    ///
+    /// - Complexity: O(n · d), two passes.
+    public init(_ data: VariableData) {
+        let n = data.count, d = data.dimension
+        var nonZero = 0, minimum = Double.infinity
+        for i in 0..<n {
+            var any = false
+            for c in 0..<d {
+                let x = data.values[i * d + c]
+                guard x.isFinite else { continue }
+                if x != 0 { any = true }
+                minimum = Swift.min(minimum, x)
+            }
+            if any { nonZero += 1 }
+        }
+        var variance = 0.0
+        for c in 0..<d {
+            var count = 0, mean = 0.0, m2 = 0.0
+            for i in 0..<n {
+                let x = data.values[i * d + c]
+                guard x.isFinite, x > -1 else { continue }
+                let y = x.isZero ? 0 : Foundation.log1p(x)
+                count += 1
+                let delta = y - mean
+                mean += delta / Double(count)
+                m2 += delta * (y - mean)
+            }
+            if count > 1 { variance += m2 / Double(count - 1) }
+        }
+        self.init(nonZero: nonZero, log1pVariance: variance, minimum: minimum)
+    }
+}
+
+extension InputSource {
+    /// Loads the variables in groups of at most `bandBytes` (at least one variable each)
+    /// and summarises each (``VariableStatistics/init(_:)``).
+    public func variableStatistics(bandBytes: Int) throws(MIBatchError) -> [VariableStatistics] {
+        let variables = catalog.variables
+        var result: [VariableStatistics] = []
+        result.reserveCapacity(variables.count)
+        var start = 0
+        while start < variables.count {
+            var end = start, bytes = 0
+            repeat {
+                bytes += catalog.samples * variables[end].dimension * 8
+                end += 1
+            } while end < variables.count && bytes + catalog.samples * variables[end].dimension * 8 <= bandBytes
+            let loaded = try load(Array(start..<end), bandBytes: bandBytes)
+            for index in start..<end { result.append(VariableStatistics(loaded[index]!)) }
+            start = end
+        }
+        return result
+    }
+
+    /// No scratch: nothing to remove.
+    public func removeScratch() {}
 }
 
 /// The result of one full pass over an input (``InputSource/scan(retaining:bandBytes:)``).

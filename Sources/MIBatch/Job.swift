@@ -118,6 +118,7 @@ public enum Job {
         if let hint = outcome.ties?.integerHint { log(hint) }
         try OutputWriter.write(outcome.matrix, provenance: provenance, to: outputPath, overwrite: configuration.force)
         checkpoint.remove()
+        source.removeScratch()
 
         let elapsed = clock.now - started
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18

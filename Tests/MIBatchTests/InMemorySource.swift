@@ -5,7 +5,7 @@ import Synchronization
 /// An input format that is no file at all: samples × positions held in memory, grouped
 /// into variables like `--variables`. It shows the engine needs nothing of an input but
 /// ``InputSource``, and it records how the engine used it.
-final class InMemorySource: InputSource {
+final class InMemorySource: InputSource, @unchecked Sendable {
     /// How the engine called the source.
     struct Usage: Sendable {
         /// Full scans, and the variables each retained.
@@ -16,10 +16,13 @@ final class InMemorySource: InputSource {
         var active = 0, maxActive = 0
     }
 
-    let catalog: InputCatalog
+    private(set) var catalog: InputCatalog
     /// `positions[p]`: the samples of variables-axis position p, in order.
     let positions: [[Double]]
     private let usage = Mutex(Usage())
+
+    /// Keeps the variables at `variables`, in that order.
+    func select(_ variables: [Int]) { catalog.variables = variables.map { catalog.variables[$0] } }
 
     /// Columns as positions; each group becomes a variable (default: one per column, named
     /// by the column). Positions in no group are stored (and digested) but not variables.
