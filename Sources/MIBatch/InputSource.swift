@@ -66,8 +66,8 @@ public protocol InputSource: AnyObject, Sendable {
     /// The selection statistics of every catalog variable (parallel to
     /// ``InputCatalog/variables``): what `--min-cells` and `--top-variable` choose by.
     ///
-    /// Called at most once, on the planning thread, before ``select(_:)`` and before any
-    /// scan, and only when one of those options is given. A default reads the variables
+    /// Called on the planning thread before any scan, only when one of those options is
+    /// given; covers the catalog as it is then (after `--genes` narrowed it). A default reads the variables
     /// through ``load(_:bandBytes:)`` in groups of at most `bandBytes`; sparse formats
     /// should compute it from their stored non-zeros.
     ///
@@ -79,8 +79,9 @@ public protocol InputSource: AnyObject, Sendable {
     /// catalog lists exactly those and every index the engine passes refers to the new list.
     ///
     /// Stored arrays, the digest (it covers what is stored, ``InputDigest``) and the sample
-    /// count do not change; finiteness is checked on the selected variables only. Called at
-    /// most once, on the planning thread, before any scan.
+    /// count do not change; finiteness is checked on the selected variables only. Called on
+    /// the planning thread before any scan, possibly more than once (each call narrows
+    /// the list the previous one left).
     func select(_ variables: [Int])
 
     /// Deletes any temporary file the source made next to the output (a column scratch),

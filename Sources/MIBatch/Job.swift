@@ -16,18 +16,33 @@ public struct JobSummary: Sendable {
     public var text: String
 }
 
+/// An opened input narrowed to the run's variables, and the plan over it.
+public struct PreparedRun {
+    /// The input, its catalog already narrowed by ``selection``.
+    public var source: any InputSource
+    /// The execution plan over the selected variables.
+    public var plan: ExecutionPlan
+    /// What `--genes`, `--min-cells` and `--top-variable` kept.
+    public var selection: GeneSelection
+}
+
 /// One complete `mibatch run`: check output, plan, compute (resuming from a checkpoint),
 /// write atomically.
 public enum Job {
-    /// Opens the input (its format detected, ``InputFormat``) and resolves its variables and
-    /// the execution plan (no values read).
-    public static func plan(_ configuration: RunConfiguration) throws(MIBatchError) -> (any InputSource, ExecutionPlan) {
-        // Until the gene selection lands (issue 16), its options are refused rather than ignored.
-        if configuration.genes != nil || configuration.topVariable != nil || configuration.minCells != nil {
-            throw .invalidOption("--genes, --top-variable and --min-cells are not implemented yet")
-        }
+    /// Opens the input (its format detected, ``InputFormat``), applies the variable
+    /// selection (``GeneSelection``) and resolves the execution plan (values are read only
+    /// when `--min-cells` or `--top-variable` needs their statistics).
+    public static func prepare(_ configuration: RunConfiguration) throws(MIBatchError) -> PreparedRun {
         let source = try InputFormat.open(configuration, format: configuration.format)
-        return (source, try plan(configuration, source: source))
+        let budget = configuration.memory ?? MemorySize.defaultBudget
+        let selection = try GeneSelection.apply(configuration, to: source, bandBytes: max(1 << 20, budget / 4))
+        return PreparedRun(source: source, plan: try plan(configuration, source: source), selection: selection)
+    }
+
+    /// ``prepare(_:)`` without the selection record.
+    public static func plan(_ configuration: RunConfiguration) throws(MIBatchError) -> (any InputSource, ExecutionPlan) {
+        let prepared = try prepare(configuration)
+        return (prepared.source, prepared.plan)
     }
 
     /// The execution plan of `configuration` over an opened `source` (no values read).
@@ -61,7 +76,8 @@ public enum Job {
         let outputPath = configuration.shard.outputPath(for: configuration.output)
         configuration.output = outputPath
         try OutputWriter.preflight(configuration)
-        let (source, plan) = try plan(configuration)
+        let prepared = try prepare(configuration)
+        let (source, plan) = (prepared.source, prepared.plan)
         let catalog = source.catalog
         let tiles = plan.shardTiles(configuration.shard.index - 1, of: configuration.shard.count)
         let engine = try Engine(configuration: configuration, source: source, plan: plan, tiles: tiles)
@@ -114,6 +130,7 @@ public enum Job {
                                     digest: digest, start: start, end: Date())
         provenance.shard = configuration.shard
         provenance.droppedRows = engine.droppedRows
+        provenance.variableSelection = prepared.selection
         provenance.ties = outcome.ties
         if let hint = outcome.ties?.integerHint { log(hint) }
         try OutputWriter.write(outcome.matrix, provenance: provenance, to: outputPath, overwrite: configuration.force)

@@ -22,6 +22,9 @@ public struct Provenance: Sendable {
     public var droppedRows: Int = 0
     /// What was found and done about repeated values (KSG; `nil`: not examined).
     public var ties: TieReport? = nil
+    /// What `--genes`, `--min-cells` and `--top-variable` kept (`nil`: not recorded, as
+    /// in outputs made before selection existed).
+    public var variableSelection: GeneSelection? = nil
     /// Environment captured at start (SLURM ids, host).
     public var environment: [String: String] = ProcessInfo.processInfo.environment
 
@@ -70,6 +73,7 @@ public struct Provenance: Sendable {
             ("compression", configuration.compression.description),
             ("nan", nanDescription),
         ]
+        if let variableSelection { list.append(("variable_selection", variableSelection.description)) }
         list += input.attributes.map { ($0.name, $0.value) }
         list += [
             ("input_digest", inputDigest),

@@ -13,8 +13,10 @@ struct Plan: ParsableCommand {
     func run() throws {
         do {
             let configuration = try options.configuration()
-            let (source, plan) = try Job.plan(configuration)
-            print(PlanReport.text(source: source, plan: plan, shards: options.shards ?? (configuration.shard.count > 1 ? configuration.shard.count : nil)))
+            let prepared = try Job.prepare(configuration)
+            print(PlanReport.text(source: prepared.source, plan: prepared.plan,
+                                  shards: options.shards ?? (configuration.shard.count > 1 ? configuration.shard.count : nil)))
+            if !prepared.selection.steps.isEmpty { print("variable selection: \(prepared.selection.description)") }
         } catch {
             FileHandle.standardError.write(Data("mibatch: error: \(error)\n".utf8))
             throw ExitCode(error.exitStatus)
