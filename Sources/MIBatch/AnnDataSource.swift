@@ -7,15 +7,20 @@ import HDF5
 /// `--transpose`). Duplicate names get `_2`, `_3`... (``FormatNames/unique(_:)``).
 ///
 /// An explicit `--dataset` naming one of those matrices (`/X`, `/raw/X`, `/raw.X`,
-/// `/layers/NAME`) reads it as AnnData; one naming another dataset reads it as a dense
-/// dataset (detection leaves such runs to ``DenseHDF5Source``).
+/// `/layers/NAME`) reads it as AnnData when it is a sparse group or `--raw`/`--layer` is
+/// given (`--dataset /X --raw` reads `raw/X`); a dense dataset named by `--dataset` alone is
+/// read as a dense dataset, as before (detection leaves it to ``DenseHDF5Source``; `--format
+/// anndata` reads it as AnnData).
 final class AnnDataSource: FormatSource, HDF5InputSource, @unchecked Sendable {
     /// An AnnData file: root `encoding-type` "anndata", or (older files) `X` beside `obs`
     /// and `var`. With `--dataset`, only when it names a sparse matrix group (a dense
     /// dataset is then read as today).
     static func recognizes(_ file: File, configuration: RunConfiguration) -> Bool {
         if let dataset = configuration.dataset {
-            guard matrixRole(dataset) != nil, case .sparse? = AnnDataLayout.encoding(file, dataset) else { return false }
+            guard let role = matrixRole(dataset) else { return false }
+            // `--raw`/`--layer` say AnnData whatever X's encoding; otherwise only a sparse group does.
+            let variant = (configuration.raw || configuration.layer != nil) && !role.raw && role.layer == nil
+            guard variant || { if case .sparse? = AnnDataLayout.encoding(file, dataset) { return true }; return false }() else { return false }
         }
         if case .string("anndata")? = try? file.attribute("encoding-type") { return true }
         return file.kind(of: "/X") != nil && file.kind(of: "/obs") != nil && file.kind(of: "/var") != nil
@@ -43,10 +48,11 @@ final class AnnDataSource: FormatSource, HDF5InputSource, @unchecked Sendable {
         }
         var raw = configuration.raw, layer = configuration.layer
         if let dataset = configuration.dataset {
-            guard let role = Self.matrixRole(dataset), !raw, layer == nil else {
+            // `--dataset /X` names the main matrix, which `--raw` or `--layer` then replace.
+            guard let role = Self.matrixRole(dataset), (!raw && layer == nil) || (!role.raw && role.layer == nil) else {
                 throw .invalidOption("\(input): --dataset \(dataset) is not an AnnData matrix (X, raw/X, raw.X or layers/NAME; or use --raw, --layer, or --format dense)")
             }
-            (raw, layer) = role
+            if role.raw || role.layer != nil { (raw, layer) = role }
         }
         if raw && layer != nil { throw .invalidOption("--raw and --layer exclude each other (raw/X has no layers)") }
         let path: String

@@ -7,10 +7,13 @@ import HDF5
 /// (genes × cells is its `--transpose` layout), so chunks are read once per pass.
 final class LoomSource: FormatSource, HDF5InputSource, @unchecked Sendable {
     /// `/matrix` is a 2-D dataset beside the groups `/row_attrs` and `/col_attrs`. With
-    /// `--dataset` the file is read as a dense dataset, as before (`--format loom` reads it
-    /// as loom).
+    /// `--dataset` alone the file is read as a dense dataset, as before (`--format loom`, or
+    /// `--layer`, reads it as loom).
     static func recognizes(_ file: File, configuration: RunConfiguration) -> Bool {
-        guard configuration.dataset == nil else { return false }
+        if let dataset = configuration.dataset {
+            // `--dataset /matrix --layer NAME` means loom; `--dataset` alone, a dense dataset as before.
+            guard configuration.layer != nil, dataset == "/matrix" || dataset == "matrix" else { return false }
+        }
         return file.kind(of: "/matrix") == .dataset && file.kind(of: "/row_attrs") == .group && file.kind(of: "/col_attrs") == .group
     }
 
@@ -25,7 +28,7 @@ final class LoomSource: FormatSource, HDF5InputSource, @unchecked Sendable {
             let trimmed = dataset.hasPrefix("/") ? String(dataset.dropFirst()) : dataset
             if trimmed.hasPrefix("layers/"), layer == nil {
                 layer = String(trimmed.dropFirst(7))
-            } else if trimmed != "matrix" || layer != nil {
+            } else if trimmed != "matrix" {
                 throw .invalidOption("\(input): --dataset \(dataset) is not a loom matrix (/matrix or /layers/NAME; or use --layer, or --format dense)")
             }
         }
