@@ -8,8 +8,8 @@ import HDF5
 /// the entries of major element m are `indptr[m]..<indptr[m+1]` of `data` and `indices`,
 /// and `indices` holds their *minor* coordinates. Every band read is checked: `indptr`
 /// starts at 0, never decreases and ends at the number of stored values; within a major
-/// element, indices are strictly increasing (sorted, no duplicates) and inside the minor
-/// axis. A violation is `.damagedDataset` naming the dataset and the row or column.
+/// element, indices are inside the minor axis and distinct (they may be unsorted, as scipy
+/// allows). A violation is `.damagedDataset` naming the dataset and the row or column.
 ///
 /// Owns HDF5 handles; used from one thread at a time (``InputSource``).
 final class SparseMatrix {
@@ -126,10 +126,10 @@ final class SparseMatrix {
     /// A band holds about `bandBytes / 16` stored values (at least one major element), so
     /// memory is O(`bandBytes` + the largest major element).
     ///
-    /// - Throws: `.damagedDataset` for an index outside the minor axis or not strictly
-    ///   increasing within its major element (naming it); `.readFailed` on read errors
+    /// - Throws: `.damagedDataset` for an index outside the minor axis or repeated within its
+    ///   major element (naming it); `.readFailed` on read errors
     ///   (a damaged chunk, a compression filter this libhdf5 lacks).
-    /// - Complexity: O(stored values of `majors`).
+    /// - Complexity: O(stored values of `majors`), plus a sort of each unsorted major element.
     func forEachBand(_ majors: Range<Int>, bandBytes: Int,
                      _ body: (Range<Int>, [Int], [Int], [Double]) throws(MIBatchError) -> Void) throws(MIBatchError) {
         let pointers = try indptr()
@@ -148,19 +148,25 @@ final class SparseMatrix {
             for m in band {
                 let lower = pointers[m] - range.lowerBound, upper = pointers[m + 1] - range.lowerBound
                 offsets[m - start + 1] = upper
-                var previous: Int64 = -1
+                var previous: Int64 = -1, sorted = true
                 for k in lower..<upper {
                     let index = rawIndices[k]
                     guard index >= 0 && index < minors else {
                         throw .damagedDataset(file: file, dataset: indices.path,
                                               reason: "\(majorName) \(m) has index \(index), outside 0..<\(minorCount) (shape \(MIBatchError.format(shape)))")
                     }
-                    guard index > previous else {
-                        throw .damagedDataset(file: file, dataset: indices.path,
-                                              reason: "the indices of \(majorName) \(m) are not strictly increasing (\(previous) then \(index): unsorted or duplicate)")
-                    }
+                    if index <= previous { sorted = false }
                     previous = index
                     local[k] = Int(index)
+                }
+                // Unsorted indices are legal (scipy writes them; scanpy's own files have them);
+                // a repeated index is not: its dense value would be ambiguous.
+                if !sorted {
+                    let ordered = local[lower..<upper].sorted()
+                    for k in 1..<ordered.count where ordered[k] == ordered[k - 1] {
+                        throw .damagedDataset(file: file, dataset: indices.path,
+                                              reason: "\(majorName) \(m) holds index \(ordered[k]) twice (duplicate entries)")
+                    }
                 }
             }
             try body(band, offsets, local, values)
