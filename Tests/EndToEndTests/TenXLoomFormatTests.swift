@@ -137,4 +137,23 @@ import Testing
         #expect(try FormatTests.attribute(output, "input_cells") == "700")
         #expect(try FormatTests.attribute(output, "input_stored_values") == "174400")
     }
+
+    /// The committed samples (samples/formats/generate.py): the AnnData CSR file and the 10x
+    /// file hold the same counts, so they give the same bits; each is under 1 MiB.
+    @Test func theFormatSamplesReadAlike() throws {
+        let dir = makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let samples = repositoryRoot.appendingPathComponent("samples/formats")
+        let h5ad = samples.appendingPathComponent("pbmc-like.h5ad").path, tenX = samples.appendingPathComponent("pbmc-like-10x.h5").path
+        for path in [h5ad, tenX] {
+            let size = try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int ?? .max
+            #expect(size < 1 << 20, "\(path) is \(size) bytes")
+        }
+        let a = dir.appendingPathComponent("a.h5").path, b = dir.appendingPathComponent("b.h5").path
+        guard try FormatTests.run([h5ad, "--dataset", "/X"], a), try FormatTests.run([tenX, "--dataset", "/matrix"], b) else { return }
+        #expect(try miBits(a) == miBits(b))
+        let names = try FormatTests.names(a), tenXNames = try FormatTests.names(b)
+        #expect(names.count == 40 && tenXNames.count == 40)
+        #expect(names[7] == "GENE06-1" && tenXNames[7] == "GENE06_2", "anndata's var_names_make_unique vs mibatch's own rule")
+    }
 }
