@@ -112,4 +112,45 @@ import Testing
                             [dense, "--dataset", "/x", "--transpose", "--x-vars", "v0,v1,v2,v3,v4", "--y-vars", "v5,v6,v7,v8,v9"],
                             in: dir, names: Array(cells[..<5]))
     }
+
+    /// A hand-written AnnData file (h5py): a categorical `var` index (`categories` +
+    /// `codes`) named by `_index`, duplicate gene names, `--format` overriding detection,
+    /// and a format that does not fit the file refused naming it.
+    @Test func categoricalIndexDuplicatesAndFormatOverride() throws {
+        let dir = makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let writer = """
+            import sys
+            import h5py, numpy as np, scipy.sparse as sp
+            out = sys.argv[1]
+            rng = np.random.default_rng(3)
+            x = rng.poisson(2.0, size=(80, 5)).astype(np.float64)
+            m = sp.csc_matrix(x)
+            with h5py.File(f"{out}/cat.h5ad", "w") as f:
+                g = f.create_group("X")
+                g.attrs["encoding-type"], g.attrs["shape"] = "csc_matrix", np.array(x.shape)
+                g["data"], g["indices"], g["indptr"] = m.data.astype(np.float32), m.indices.astype(np.uint16), m.indptr.astype(np.uint32)
+                obs = f.create_group("obs"); obs.attrs["_index"] = "cell"
+                obs["cell"] = np.array([f"c{i}" for i in range(80)], dtype=h5py.string_dtype())
+                var = f.create_group("var"); var.attrs["_index"] = "symbol"
+                sym = var.create_group("symbol")
+                sym["categories"] = np.array(["ACTB", "GAPDH", "MT-CO1"], dtype=h5py.string_dtype())
+                sym["codes"] = np.array([1, 0, 2, 0, 0], dtype=np.int8)
+            with h5py.File(f"{out}/dense.h5", "w") as f:
+                f["x"] = x.astype(np.float32)
+            """
+        guard try runPython(writer, [dir.path]).status == 0 else { return }
+        let file = dir.appendingPathComponent("cat.h5ad").path, dense = dir.appendingPathComponent("dense.h5").path
+        try Self.expectSame([file, "--dataset", "/X"], [dense, "--dataset", "/x"], in: dir,
+                            names: ["GAPDH", "ACTB", "MT-CO1", "ACTB_2", "ACTB_3"])
+        try Self.expectSame([file, "--dataset", "/X", "--format", "anndata"], [dense, "--dataset", "/x"], in: dir,
+                            names: ["GAPDH", "ACTB", "MT-CO1", "ACTB_2", "ACTB_3"])
+        let output = dir.appendingPathComponent("refused.h5").path
+        try expectRefused(["run", file, "--dataset", "/X", "--format", "dense", "-o", output], output: output, status: 66,
+                          mentions: [file, "'/X'", "not a dataset"])
+        try expectRefused(["run", file, "--dataset", "/matrix", "--format", "10x", "-o", output], output: output, status: 66,
+                          mentions: [file, "/matrix"])
+        try expectRefused(["run", file, "--dataset", "/X", "--layer", "counts", "-o", output], output: output, status: 64,
+                          mentions: [file, "no layer 'counts'", "the file has no layers"])
+    }
 }
