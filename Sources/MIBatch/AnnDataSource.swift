@@ -95,6 +95,7 @@ final class AnnDataSource: FormatSource, HDF5InputSource, @unchecked Sendable {
         let varFrame = raw ? (file.kind(of: "/raw/var") != nil ? "/raw/var" : "/raw.var") : "/var"
         let cellNames = try? AnnDataLayout.index(file, frame: "/obs", count: cells, input: input)
         let names: [String]
+        var alternates: [[String]]? = nil
         if configuration.transpose {
             guard let cellNames else {
                 _ = try AnnDataLayout.index(file, frame: "/obs", count: cells, input: input)
@@ -103,9 +104,15 @@ final class AnnDataSource: FormatSource, HDF5InputSource, @unchecked Sendable {
             names = cellNames
         } else {
             names = try AnnDataLayout.index(file, frame: varFrame, count: genes, input: input)
+            // scanpy's read_10x_h5 keeps the feature ids in var["gene_ids"]: --genes matches them too.
+            if file.kind(of: varFrame + "/gene_ids") == .dataset,
+               let ids = try? FormatNames.strings(file, varFrame + "/gene_ids", count: genes, input: input) {
+                alternates = ids.map { [$0] }
+            }
         }
         var provenance = encodingLabel.map { [("input_encoding", $0)] } ?? []
         provenance += FormatNames.cellProvenance(count: cells, names: cellNames)
-        super.init(inner: inner, keep: nil, names: FormatNames.unique(names), format: "anndata", provenance: provenance)
+        super.init(inner: inner, keep: nil, names: FormatNames.unique(names), alternateNames: alternates, format: "anndata",
+                   provenance: provenance)
     }
 }

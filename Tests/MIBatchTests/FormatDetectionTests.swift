@@ -44,6 +44,7 @@ import Testing
         let anndata = try InputFormat.open(RunConfiguration(input: Self.h5ad, dataset: "/X", output: "unused.h5"))
         #expect(anndata is AnnDataSource && anndata.catalog.samples == 300 && anndata.catalog.variables.count == 40)
         #expect(anndata.catalog.variables[7].name == "GENE06-1")
+        #expect(anndata.catalog.variables[7].alternateNames == ["ENSG00000000007"], "var/gene_ids")
         let tenX = try InputFormat.open(RunConfiguration(input: Self.tenX, dataset: "/matrix", output: "unused.h5"))
         #expect(tenX is TenXSource && tenX.catalog.variables.count == 40)
         #expect(tenX.catalog.variables[7].name == "GENE06_2" && tenX.catalog.variables[7].alternateNames == ["ENSG00000000007"])
