@@ -85,7 +85,7 @@ final class AnnDataSource: FormatSource, HDF5InputSource, @unchecked Sendable {
             guard let shape else {
                 throw .damagedDataset(file: input, dataset: path, reason: "the \(label) group has no valid shape attribute (\(label.hasPrefix("csr_") || label.hasPrefix("csc_") ? "shape" : "h5sparse_shape"): two non-negative integers)")
             }
-            let matrix = try SparseMatrix(file: file, group: path, shape: shape, compression: compression)
+            let matrix = try SparseMatrix(file: file, group: path, shape: shape, compression: compression, allowExternal: configuration.allowExternal)
             inner = try SparseSource(matrix: matrix, input: input, transposed: configuration.transpose, encoding: label,
                                      scratchPath: configuration.output.isEmpty ? nil : configuration.output + ".scratch")
             encodingLabel = nil

@@ -44,8 +44,10 @@ final class SparseMatrix {
     /// and checks their metadata against `shape` (no values read).
     ///
     /// - Throws: `.badShape`/`.damagedDataset` naming the dataset (missing, not 1-D, not
-    ///   numeric, lengths inconsistent with each other or with `shape`).
-    init(file: File, group: String, shape: [Int], compression: Compression) throws(MIBatchError) {
+    ///   numeric, lengths inconsistent with each other or with `shape`); `.externalData` when
+    ///   one is reached through an external link or keeps its values in other files, unless
+    ///   `allowExternal` (`--allow-external`, as for dense datasets).
+    init(file: File, group: String, shape: [Int], compression: Compression, allowExternal: Bool = false) throws(MIBatchError) {
         self.file = file.path
         self.group = group
         self.compression = compression
@@ -55,12 +57,18 @@ final class SparseMatrix {
         self.shape = shape
         func open(_ name: String) throws(MIBatchError) -> Dataset {
             let path = group == "/" ? "/" + name : group + "/" + name
+            if !allowExternal, let external = file.externalLink(on: path) {
+                throw .externalData(file: file.path, dataset: path, detail: external.description)
+            }
             let dataset: Dataset
             do { dataset = try file.dataset(path) } catch {
                 if case .objectNotFound = error {
                     throw .damagedDataset(file: file.path, dataset: group, reason: "the sparse matrix has no '\(name)' dataset")
                 }
                 throw .hdf5(error)
+            }
+            if !allowExternal, let external = dataset.externalData {
+                throw .externalData(file: file.path, dataset: path, detail: external.description)
             }
             guard dataset.shape.count == 1 else {
                 throw .badShape(file: file.path, dataset: path, shape: dataset.shape, reason: "expected a 1-D array of a sparse matrix")

@@ -55,7 +55,7 @@ final class TenXSource: FormatSource, HDF5InputSource, @unchecked Sendable {
             throw .invalidOption("\(error)")
         }
         let (features, barcodeCount) = (shape[0], shape[1])
-        let matrix = try SparseMatrix(file: file, group: "/matrix", shape: shape, compression: .columns)
+        let matrix = try SparseMatrix(file: file, group: "/matrix", shape: shape, compression: .columns, allowExternal: configuration.allowExternal)
         let inner = try SparseSource(matrix: matrix, input: input, transposed: !configuration.transpose, encoding: "10x csc (features x barcodes)",
                                      scratchPath: configuration.output.isEmpty ? nil : configuration.output + ".scratch")
         let barcodes = try FormatNames.strings(file, "/matrix/barcodes", count: barcodeCount, input: input)

@@ -36,6 +36,12 @@ import Testing
                 fg["_index"] = np.array([f"{prefix}{i}" for i in range(count)], dtype="S")
         with h5py.File(f"{out}/dense.h5", "w") as f:
             f["x"] = x
+        if kind == "external":   # X/data kept in another file, reached by an external link
+            with h5py.File(f"{out}/values.h5", "w") as f:
+                f["data"] = m.data
+            with h5py.File(f"{out}/{kind}.h5ad", "a") as f:
+                del f["X/data"]
+                f["X/data"] = h5py.ExternalLink("values.h5", "/data")
         """
 
     @Test(arguments: [
@@ -51,6 +57,19 @@ import Testing
         let file = dir.appendingPathComponent("\(kind).h5ad").path, output = dir.appendingPathComponent("out.h5").path
         try expectRefused(["run", file, "--dataset", "/X", "-o", output], output: output, status: 74, mentions: [file] + mentions)
         #expect(!FileManager.default.fileExists(atPath: output + ".scratch"))
+    }
+
+    /// As for dense datasets, values in other files are read only with --allow-external.
+    @Test func sparseArraysInOtherFilesNeedAllowExternal() throws {
+        let dir = makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        guard try runPython(Self.writer, [dir.path, "external"]).status == 0 else { return }
+        let file = dir.appendingPathComponent("external.h5ad").path, output = dir.appendingPathComponent("out.h5").path
+        try expectRefused(["run", file, "--dataset", "/X", "-o", output], output: output, status: 65,
+                          mentions: [file, "'/X/data'", "external link", "--allow-external"])
+        let dense = dir.appendingPathComponent("dense.h5").path
+        try FormatTests.expectSame([file, "--dataset", "/X", "--allow-external"], [dense, "--dataset", "/x"], in: dir,
+                                   names: (0..<40).map { "g\($0)" })
     }
 
     @Test func aNaNInSparseDataIsLocatedByCellAndGene() throws {
