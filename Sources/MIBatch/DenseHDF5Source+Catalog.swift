@@ -49,7 +49,7 @@ extension DenseHDF5Source {
         switch configuration.variables {
         case .columns, .groups:
             guard let path = configuration.dataset else {
-                throw .invalidOption("--dataset is required (or name whole datasets with --var)")
+                throw .invalidOption("\(configuration.input) is read as plain HDF5 datasets (no AnnData, 10x or loom layout found): give --dataset PATH (columns as variables) or --var PATH (whole datasets)")
             }
             let (dataset, description) = try describe(path, requireRank2: true)
             let variables: [VariableDescriptor]

@@ -28,15 +28,26 @@ public enum InputFormat: String, CaseIterable, Codable, Sendable {
     /// Dense numeric datasets: one 2-D dataset whose columns (or rows, `--transpose`) are
     /// variables (`--dataset`, `--variables`), or whole 1-D/2-D datasets (`--var`).
     case dense
+    /// AnnData `.h5ad`: `X`, `layers/NAME` or `raw/X`, dense or sparse (``AnnDataSource``).
+    case anndata
+    /// 10x Genomics (Cell Ranger v3+) feature-barcode matrix `.h5` (``TenXSource``).
+    case tenX = "10x"
+    /// loom: `/matrix` genes × cells (``LoomSource``).
+    case loom
 
     /// Formats in the order detection tries them: most specific first, `dense` last (it
-    /// reads any HDF5 file, so it recognizes every file).
-    static let detectionOrder: [InputFormat] = [.dense]
+    /// reads any HDF5 file, so it recognizes every file). The three others exclude each
+    /// other (AnnData needs `X`, `obs` and `var`; 10x a `/matrix` group; loom a `/matrix`
+    /// dataset beside `row_attrs` and `col_attrs`).
+    static let detectionOrder: [InputFormat] = [.anndata, .tenX, .loom, .dense]
 
     /// The type that reads this format.
     var source: any HDF5InputSource.Type {
         switch self {
         case .dense: return DenseHDF5Source.self
+        case .anndata: return AnnDataSource.self
+        case .tenX: return TenXSource.self
+        case .loom: return LoomSource.self
         }
     }
 
@@ -50,9 +61,7 @@ public enum InputFormat: String, CaseIterable, Codable, Sendable {
     /// Opens `configuration.input` read-only as `format`, or as the detected format when
     /// `format` is `nil`, and resolves its variables from metadata.
     ///
-    /// A `--format auto|dense|...` option would arrive here as `format` (`nil` for `auto`);
-    /// it needs a field in `RunConfiguration` (recorded in the `configuration` attribute)
-    /// and is left for the issue that adds a second format.
+    /// `--format` arrives here as `format` (`nil` for `auto`, ``RunConfiguration/format``).
     ///
     /// - Returns: the source, used from then on by one thread at a time (``InputSource``).
     /// - Throws: `MIBatchError`: `.hdf5` when the file is missing, unreadable or not HDF5;

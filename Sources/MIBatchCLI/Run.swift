@@ -142,9 +142,9 @@ struct RunOptions: ParsableArguments {
         guard checkpointInterval > 0 else { throw ValidationError("--checkpoint-interval must be positive") }
         guard progressInterval > 0 else { throw ValidationError("--progress-interval must be positive") }
         if let jitter { guard jitter >= 0, jitter.isFinite else { throw ValidationError("--jitter must be a finite number ≥ 0") } }
-        if wholeDatasets.isEmpty {
-            guard dataset != nil else { throw ValidationError("Give --dataset PATH (columns as variables) or --var PATH (whole datasets).") }
-        } else {
+        // Without --dataset or --var the input's format decides (AnnData, 10x, loom name their
+        // matrix); a plain HDF5 file then asks for --dataset.
+        if !wholeDatasets.isEmpty {
             guard dataset == nil, variables == nil else { throw ValidationError("--var cannot be combined with --dataset or --variables.") }
         }
         guard xVariables.isEmpty == yVariables.isEmpty else { throw ValidationError("--x-vars and --y-vars go together.") }

@@ -582,10 +582,12 @@ def compare_attrs(where, aa, ab, fa, fb, diff, paths_a, paths_b, root, soft=()):
     names = sorted(set(aa.keys()) | set(ab.keys()))
     for name in names:
         label = f"{where}@{name}"
+        if root and name in IGNORED_ROOT:
+            if name not in aa or name not in ab:
+                diff.note(f"{label}: only in {'before' if name in aa else 'after'} (ignored)")
+            continue
         if name not in aa or name not in ab:
             diff.fail(f"{label}: only in {'before' if name in aa else 'after'}")
-            continue
-        if root and name in IGNORED_ROOT:
             continue
         ta, tb = attr_dtype(aa, name), attr_dtype(ab, name)
         if ta != tb:
