@@ -7,8 +7,9 @@ import Testing
 /// matrix of a dense HDF5 copy of the same values, with the file's names and the same
 /// `input_digest`; their provenance says what was read.
 ///
-/// The runs name the matrix with `--dataset` (`/X`, `/matrix`): `mibatch run` still asks
-/// for it, and an explicit `--dataset` naming a format's matrix reads it in that format.
+/// Most runs name the matrix with `--dataset` (`/X`, `/matrix`), which reads it in the
+/// file's format; without `--dataset` the detected format names its own matrix
+/// (``formatsNameTheirMatrix(kind:)``).
 @Suite struct FormatTests {
     /// Root attribute `name` of `path` as text.
     static func attribute(_ path: String, _ name: String) throws -> String? {
@@ -84,6 +85,22 @@ import Testing
         #expect(try Self.attribute(output, "input_cells") == "120")
         #expect(try Self.attribute(output, "input_cell_names")?.hasPrefix("cell000, cell001, cell002, ...; sha256:") == true)
         #expect(try Self.attribute(output, "input_shape") == "120x12")
+    }
+
+    /// Without --dataset a detected format reads its main matrix: the same bits as naming it;
+    /// a plain HDF5 file asks for --dataset or --var.
+    @Test(arguments: ["csr", "csc", "dense"]) func formatsNameTheirMatrix(kind: String) throws {
+        let dir = makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        guard try runPython(Self.anndataWriter, [dir.path]).status == 0 else { return }
+        let file = dir.appendingPathComponent("\(kind).h5ad").path
+        try Self.expectSame([file], [file, "--dataset", "/X", "--format", "anndata"], in: dir, names: (0..<12).map { "G\($0)" })
+        let raw = dir.appendingPathComponent("raw.h5").path
+        guard try Self.run([file, "--raw"], raw) else { return }
+        #expect(try Self.names(raw) == (0..<15).map { "R\($0)" })
+        let dense = dir.appendingPathComponent("dense.h5").path, output = dir.appendingPathComponent("none.h5").path
+        try expectRefused(["run", dense, "-o", output], output: output, status: 64,
+                          mentions: [dense, "plain HDF5 datasets", "--dataset PATH", "--var PATH"])
     }
 
     @Test(arguments: ["csr", "dense"]) func anndataLayerAndRawReadAsTheirDenseCopies(kind: String) throws {
