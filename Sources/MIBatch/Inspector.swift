@@ -3,7 +3,8 @@ import HDF5
 
 /// Plain-text descriptions of HDF5 files for `mibatch inspect`.
 public enum Inspector {
-    /// The readable summary of a mibatch output: estimator, parameters, input, digest,
+    /// The readable summary of a mibatch output: estimator, parameters, input (with its
+    /// format and cell count when not plain HDF5), the variable selection when one was made, digest,
     /// shard(s), status counts, value range, the `top` pairs by MI, then its datasets.
     public static func summary(_ summary: OutputSummary) -> String {
         let result = summary.result
@@ -16,7 +17,11 @@ public enum Inspector {
             row("parameters", members.keys.sorted().filter { $0 != "estimator" }.map { "\($0)=\(plain(members[$0]!))" }.joined(separator: ", "))
         }
         let datasets = summary.inputDatasets.map { "\($0.path) \($0.shape.map(String.init).joined(separator: "×")) \($0.dtype)" }
-        row("input", (attributes["input_file"] ?? "?") + ": " + datasets.joined(separator: ", "))
+        let inputFormat = [attributes["input_format"], attributes["input_encoding"]].compactMap { $0 }.joined(separator: ", ")
+        let cells = attributes["input_cells"].map { ", \($0) cells" } ?? ""
+        row("input", (attributes["input_file"] ?? "?") + ": " + datasets.joined(separator: ", ")
+            + (inputFormat.isEmpty ? "" : " (\(inputFormat)\(cells))"))
+        if let selection = attributes["variable_selection"], !selection.hasPrefix("all ") { row("selection", selection) }
         row("digest", attributes["input_digest"] ?? "none")
         row("shard", attributes["shard"] ?? "1/1")
         if case let .array(shards)? = attributes["shards"].flatMap(JSONValue.parse) {

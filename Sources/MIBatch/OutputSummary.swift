@@ -132,6 +132,10 @@ public struct OutputSummary: Sendable {
                     .object(["path": .string(dataset.path), "shape": .array(dataset.shape.map(JSONValue.int)), "dtype": .string(dataset.dtype)])
                 }),
                 "digest": text("input_digest"),
+                "format": text("input_format"),
+                "encoding": text("input_encoding"),
+                "cells": text("input_cells"),
+                "variable_selection": text("variable_selection"),
             ]),
             "shard": text("shard"),
             "shards": shards,

@@ -97,6 +97,9 @@ import Testing
         try Self.expectSame([file], [file, "--dataset", "/X", "--format", "anndata"], in: dir, names: (0..<12).map { "G\($0)" })
         let raw = dir.appendingPathComponent("raw.h5").path
         guard try Self.run([file, "--raw"], raw) else { return }
+        let inspect = try runMibatch(["inspect", raw])
+        #expect(inspect.stdout.contains("(anndata, \(["csr": "csr_matrix", "csc": "csc_matrix", "dense": "array"][kind]!), 120 cells)"), "\(inspect.stdout)")
+        #expect(!inspect.stdout.contains("selection "), "no selection was made")
         #expect(try Self.names(raw) == (0..<15).map { "R\($0)" })
         let dense = dir.appendingPathComponent("dense.h5").path, output = dir.appendingPathComponent("none.h5").path
         try expectRefused(["run", dense, "-o", output], output: output, status: 64,

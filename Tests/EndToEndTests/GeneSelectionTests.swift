@@ -104,6 +104,8 @@ import Testing
         #expect(try file.dataset("/var_i").readStrings() == expected)
         #expect(try file.attribute("variable_selection")
                 == .string("--min-cells 10: 7 of 8 kept; --top-variable 3 by the variance of log1p(x) (n-1 denominator): 3 of 7 kept"))
+        let inspect = try runMibatch(["inspect", output])
+        #expect(inspect.stdout.contains("selection   --min-cells 10: 7 of 8 kept; --top-variable 3"), "\(inspect.stdout)")
         let plan = try runMibatch(["plan", input, "--dataset", "/counts", "--min-cells", "10", "--top-variable", "3", "-o", output + "p"])
         #expect(plan.status == 0 && plan.stdout.contains("variable selection: --min-cells 10: 7 of 8 kept"), "\(plan.stdout)\(plan.stderr)")
 
