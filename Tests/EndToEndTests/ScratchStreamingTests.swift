@@ -38,6 +38,14 @@ import Testing
         return input
     }
 
+    /// The `peak memory X MiB` of a run's summary, in MiB.
+    static func peakMiB(_ summary: String) -> Double? {
+        guard let range = summary.range(of: #"peak memory [0-9.]+ (KiB|MiB|GiB)"#, options: .regularExpression) else { return nil }
+        let words = summary[range].split(separator: " ")
+        guard let value = Double(words[2]) else { return nil }
+        return words[3] == "GiB" ? value * 1024 : words[3] == "KiB" ? value / 1024 : value
+    }
+
     func bits(_ path: String, _ name: String = "/mi") throws -> [UInt64] { try File.open(path).dataset(name).readAll().map(\.bitPattern) }
     func exists(_ path: String) -> Bool { FileManager.default.fileExists(atPath: path) }
 
@@ -76,8 +84,11 @@ import Testing
         ]
         for (index, (dataset, options)) in runs.enumerated() {
             let output = dir.appendingPathComponent("out\(index).h5").path
-            let result = try runMibatch(["run", input, "--dataset", dataset, "-o", output] + common + options)
+            let result = try runMibatch(["run", input, "--dataset", dataset, "-o", output, "--estimator", "binned"] + options)
             #expect(result.status == 0, "\(dataset) \(options): \(result.stderr)")
+            let budget = Double(options[1].dropLast())!
+            let peak = try #require(Self.peakMiB(result.stdout), "no peak memory in: \(result.stdout)")
+            #expect(peak <= budget, "\(dataset) \(options): peak \(peak) MiB over --memory")
             #expect(try bits(output) == expected, "\(dataset) \(options) differs from the in-memory run")
             #expect(!exists(output + ".scratch"), "scratch removed after success")
         }
