@@ -170,7 +170,6 @@ public final class Engine: @unchecked Sendable {
         var warnings: [String] = []
         var warned = Set<Int>()
         var cache: [Int: [Int: PreparedVariable?]] = [:]   // block → variable → prepared
-        var lastUse: [Int: Int] = [:]                        // block → tile position of last use
         var prefetch: (block: Int, result: Future<[Int: VariableData]>)? = nil
 
         /// The raw values of a block's variables: taken out of the held input (so they are
@@ -207,25 +206,28 @@ public final class Engine: @unchecked Sendable {
             return entry
         }
 
+        // Streamed: panels of lower blocks stay resident while the others stream past them.
+        let order = plan.holdsAllInput ? tileIndices
+            : BlockCache.executionOrder(tileIndices.map { plan.tiles[$0] }, residentBlocks: plan.residentBlocks).map(\.index)
+        let schedule = BlockCache(order: order.map { plan.tiles[$0] })
         var cancelled = false
-        for (position, tileIndex) in tileIndices.enumerated() {
+        for (position, tileIndex) in order.enumerated() {
             if cancellation.isCancelled { cancelled = true; break }
             let tile = plan.tiles[tileIndex]
             let pending = tile.cells.filter { restored[$0] == nil }
             if pending.isEmpty { continue }
             let needed = [tile.blocks.first, tile.blocks.second]
-            for block in needed { lastUse[block] = position }
-            // Least recently used blocks go first; keep room for the two needed and one read ahead.
+            // Blocks needed again latest go first; keep room for the two needed and one read ahead.
             if !plan.holdsAllInput {
-                for victim in BlockCache.victims(cached: cache.keys, needed: needed, residentBlocks: plan.residentBlocks,
-                                                 lastUse: lastUse) {
+                for victim in schedule.victims(cached: cache.keys, needed: needed, residentBlocks: plan.residentBlocks,
+                                               position: position) {
                     cache[victim] = nil
                 }
             }
             let first = try prepared(block: tile.blocks.first)
             let second = tile.blocks.second == tile.blocks.first ? first : try prepared(block: tile.blocks.second)
             if !plan.holdsAllInput, prefetch == nil,
-               let next = tileIndices[(position + 1)...].lazy.map({ self.plan.tiles[$0] }).first(where: { !$0.cells.allSatisfy { restored[$0] != nil } }) {
+               let next = order[(position + 1)...].lazy.map({ self.plan.tiles[$0] }).first(where: { !$0.cells.allSatisfy { restored[$0] != nil } }) {
                 let wanted = [next.blocks.first, next.blocks.second].first { cache[$0] == nil }
                 if let block = wanted {
                     let members = plan.blocks[block]

@@ -80,8 +80,8 @@ public struct ExecutionPlan: Sendable {
     public var cells: CellList
     /// Groups of variable indices (contiguous in input order) loaded together.
     public var blocks: [[Int]]
-    /// Tiles in execution order: all tiles of the lowest block first, so one block stays
-    /// loaded while the others stream past it.
+    /// Tiles in plan order (the order of shards and checkpoints): all tiles of the lowest
+    /// block first. A streamed run executes them in panels (``BlockCache/executionOrder(_:residentBlocks:)``).
     public var tiles: [Tile]
     /// Memory the run is expected to need.
     public var memory: MemoryEstimate
@@ -180,18 +180,20 @@ public struct ExecutionPlan: Sendable {
     /// `variables` — in memory when it fits `available` beside three blocks of
     /// `largestBlock` (fewer blocks then stay resident), otherwise in a file at `scratchPath`.
     ///
-    /// - Complexity: O(tiles × residentBlocks²) (``BlockCache/loads(tiles:blockCount:residentBlocks:)``).
+    /// - Complexity: O(tiles × residentBlocks · log tiles) (``BlockCache/loads(order:blockCount:residentBlocks:)``).
     mutating func stream(catalog: InputCatalog, available: Int, largestBlock: Int, variables: [Int], scratchPath: String) {
         func resident(_ bytes: Int) -> Int { max(3, bytes / max(1, largestBlock)) }
         residentBlocks = resident(available)
-        var loads = BlockCache.loads(tiles: tiles, blockCount: blocks.count, residentBlocks: residentBlocks)
+        var loads = BlockCache.loads(order: BlockCache.executionOrder(tiles, residentBlocks: residentBlocks),
+                                     blockCount: blocks.count, residentBlocks: residentBlocks)
         readsPerByte = ReadEstimate.readsPerByte(blocks: blocks, loads: loads, catalog: catalog)
         if readsPerByte > ReadEstimate.scratchThreshold {
             let bytes = ReadEstimate.scratchBytes(variables, catalog: catalog)
             let inMemory = available - bytes >= 3 * largestBlock
             if inMemory {
                 residentBlocks = resident(available - bytes)
-                loads = BlockCache.loads(tiles: tiles, blockCount: blocks.count, residentBlocks: residentBlocks)
+                loads = BlockCache.loads(order: BlockCache.executionOrder(tiles, residentBlocks: residentBlocks),
+                                         blockCount: blocks.count, residentBlocks: residentBlocks)
                 memory.scratch = bytes
             }
             let loadBytes = blocks.indices.reduce(0) { $0 + loads[$1] * ReadEstimate.scratchBytes(blocks[$1], catalog: catalog) }

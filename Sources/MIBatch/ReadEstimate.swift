@@ -23,7 +23,7 @@ public struct ScratchPlan: Sendable, Equatable {
 /// of the variables axis covering them, widened to whole chunks: with chunks spanning all
 /// columns (row-chunked data, the layout of CSR-like writers) every load reads whole
 /// arrays. Contiguous arrays are counted by the span alone. The loads themselves are the
-/// engine's (``BlockCache/loads(tiles:blockCount:residentBlocks:)``).
+/// engine's (``BlockCache/loads(order:blockCount:residentBlocks:)``).
 enum ReadEstimate {
     /// Above this many reads per stored byte a streamed plan transposes into a scratch.
     static let scratchThreshold = 3.0

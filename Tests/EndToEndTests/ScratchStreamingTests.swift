@@ -175,6 +175,10 @@ import Testing
         #expect(rerun.status == 0, "\(rerun.stderr)")
         #expect(try bits(output) == (try bits(reference)))
         #expect(!exists(output + ".scratch"))
+        // A rerun that finds the output complete scans (making a scratch) and stops early: none is left.
+        let again = try runMibatch(["run", input, "-o", output, "--memory", Self.fileBudget] + common.filter { $0 != "--quiet" })
+        #expect(again.status == 0 && again.stderr.contains("already holds this result"), "\(again.stderr)")
+        #expect(!exists(output + ".scratch"))
     }
 
     /// SIGTERM while computing: the checkpoint stays, the scratch goes (the rerun's scan

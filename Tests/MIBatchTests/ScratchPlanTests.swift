@@ -39,14 +39,35 @@ import Testing
         // All pairs of 4 blocks in plan order: (0,0) (0,1) (0,2) (0,3) (1,1) (1,2) (1,3) (2,2) (2,3) (3,3).
         var tiles: [Tile] = []
         for a in 0..<4 { for b in a..<4 { tiles.append(Tile(index: tiles.count, blocks: (a, b), cells: TileCells([tiles.count]), cost: 1)) } }
-        #expect(BlockCache.loads(tiles: tiles, blockCount: 4, residentBlocks: 6) == [1, 1, 1, 1])
+        #expect(BlockCache.loads(order: tiles, blockCount: 4, residentBlocks: 6) == [1, 1, 1, 1])
         // Three resident (one kept while a block is missing): block 0 stays while 1..3 stream past
-        // it; (1,1) evicts 0 (tied with 3 on last use, lower index), (1,2) evicts 3, (1,3) evicts 2,
-        // (2,2) evicts 1 (tied with 3) and loads 2 a third time; (2,3) and (3,3) find theirs.
-        let three = BlockCache.loads(tiles: tiles, blockCount: 4, residentBlocks: 3)
+        // it; (1,1) evicts 0 (never needed again), (1,2) evicts 3, (1,3) evicts 2, (2,2) evicts 1
+        // and loads 2 a third time; (2,3) and (3,3) find theirs.
+        let three = BlockCache.loads(order: tiles, blockCount: 4, residentBlocks: 3)
         #expect(three == [1, 2, 3, 2], "\(three)")
-        #expect(BlockCache.victims(cached: [0, 1], needed: [0, 2], residentBlocks: 3, lastUse: [0: 5, 1: 4, 2: 5]) == [1])
-        #expect(BlockCache.victims(cached: [0, 1], needed: [0, 1], residentBlocks: 3, lastUse: [:]) == [])
+        let schedule = BlockCache(order: tiles)
+        #expect(schedule.nextUse(of: 3, after: 3) == 6 && schedule.nextUse(of: 0, after: 3) == .max)
+        #expect(schedule.victims(cached: [0, 1], needed: [0, 2], residentBlocks: 3, position: 2) == [1])
+        // Before (1,1): 0 is never needed again, 3 is needed at (1,3): 0 goes.
+        #expect(schedule.victims(cached: [0, 3], needed: [1, 1], residentBlocks: 3, position: 4) == [0])
+        #expect(schedule.victims(cached: [0, 1], needed: [0, 1], residentBlocks: 3, position: 1) == [])
+    }
+
+    /// Panels of lower blocks stay resident: far fewer loads than one block row at a time.
+    @Test func panelOrderLoadsFewerBlocks() {
+        let m = 12
+        var tiles: [Tile] = []
+        for a in 0..<m { for b in a..<m { tiles.append(Tile(index: tiles.count, blocks: (a, b), cells: TileCells([tiles.count]), cost: 1)) } }
+        let planOrder = BlockCache.loads(order: tiles, blockCount: m, residentBlocks: 5).reduce(0, +)
+        let panels = BlockCache.executionOrder(tiles, residentBlocks: 5)
+        #expect(panels.map(\.index).sorted() == tiles.map(\.index), "a permutation")
+        #expect(panels.prefix(4).map { [$0.blocks.first, $0.blocks.second] } == [[0, 0], [0, 1], [1, 1], [0, 2]])
+        let panelLoads = BlockCache.loads(order: panels, blockCount: m, residentBlocks: 5).reduce(0, +)
+        // Panels {0,1,2}, {3,4,5}, ...: each streams the blocks from its own start once (at most).
+        #expect(panelLoads <= 12 + 9 + 6 + 3, "\(panelLoads)")
+        #expect(Double(planOrder) > 1.5 * Double(panelLoads), "\(planOrder) vs \(panelLoads)")
+        // With three resident (panels of one) the order is the plan's.
+        #expect(BlockCache.executionOrder(tiles, residentBlocks: 3).map(\.index) == tiles.map(\.index))
     }
 
     /// Row chunks under tight budgets: a file scratch, then (more memory) a scratch in memory,
@@ -103,7 +124,8 @@ import Testing
         }
         let plan = try #require(streamed)
         _ = try Engine(configuration: configuration, source: source, plan: plan).run()
-        let predicted = BlockCache.loads(tiles: plan.tiles, blockCount: plan.blocks.count, residentBlocks: plan.residentBlocks)
+        let order = BlockCache.executionOrder(plan.tiles, residentBlocks: plan.residentBlocks)
+        let predicted = BlockCache.loads(order: order, blockCount: plan.blocks.count, residentBlocks: plan.residentBlocks)
         #expect(source.used.loads.count == predicted.reduce(0, +))
         #expect(source.used.loads.map { plan.blocks.firstIndex(of: $0.sorted()) ?? -1 }.filter { $0 < 0 }.isEmpty)
     }
