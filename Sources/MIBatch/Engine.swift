@@ -38,9 +38,9 @@ public struct EngineOutcome: Sendable {
 /// The source (``InputSource``) is only used on one serial I/O queue, so HDF5 stays off the
 /// worker pool that computes; the engine knows nothing of the input's format. When the
 /// plan holds all input, the one scan that digests and checks the input also keeps the
-/// values (each byte read once). Otherwise blocks are loaded on demand, tile order keeps the
-/// lower block resident, and the next tile's missing block is read ahead while the current
-/// tile computes. When the plan chose a column scratch (``ExecutionPlan/scratch``) and the
+/// values (each byte read once). Otherwise blocks are loaded on demand, tiles run in panels
+/// of lower blocks that stay resident (``BlockCache``), and the next tile's missing block is
+/// read ahead while the current tile computes. When the plan chose a column scratch (``ExecutionPlan/scratch``) and the
 /// source can make one (``ColumnScratchSource``), the scan writes it and loads read it.
 public final class Engine: @unchecked Sendable {
     let configuration: RunConfiguration
