@@ -12,7 +12,8 @@ import Darwin
 /// datasets chunked by rows): filled once by row bands (``write(rows:positions:rowMajor:)``
 /// or ``write(position:rows:_:)``), then read by position (``read(position:into:)``). It
 /// lives in memory when it fits the run's budget, otherwise in a raw file (native-endian
-/// float64, position p at byte offset p·samples·8) that ``remove()`` deletes.
+/// float64, position p at byte offset p·samples·8) that ``remove()`` (or the store's end)
+/// deletes.
 ///
 /// Used from one thread at a time (the engine's I/O queue); `Sendable` only to be handed to it.
 final class ColumnScratch: @unchecked Sendable {
@@ -55,9 +56,10 @@ final class ColumnScratch: @unchecked Sendable {
         }
     }
 
+    /// Frees the memory, or closes and deletes the file (a scratch is never kept for a later run).
     deinit {
         memory?.deallocate()
-        if descriptor >= 0 { close(descriptor) }
+        remove()
     }
 
     /// Stores samples `rows` of one position.
@@ -82,18 +84,32 @@ final class ColumnScratch: @unchecked Sendable {
     /// - Complexity: O(rows × positions) time; O(rows) extra memory on a file.
     func write(rows: Range<Int>, positions columns: Range<Int>, rowMajor: UnsafeBufferPointer<Double>) throws(MIBatchError) {
         precondition(rowMajor.count == rows.count * columns.count)
+        try write(rows: rows, positions: columns, band: rowMajor, stride: columns.count, offset: 0)
+    }
+
+    /// Stores part of a wider row-major band: `band[r · stride + offset + c]` is sample
+    /// `rows.lowerBound + r` of position `positions.lowerBound + c` (the band's other
+    /// columns are not stored).
+    ///
+    /// - Precondition: `offset + positions.count <= stride`, `band.count >= rows.count · stride`.
+    /// - Complexity: O(rows × positions) time; O(rows) extra memory on a file (one write
+    ///   call per position).
+    func write(rows: Range<Int>, positions columns: Range<Int>, band: UnsafeBufferPointer<Double>,
+               stride: Int, offset: Int) throws(MIBatchError) {
+        precondition(offset >= 0 && offset + columns.count <= stride && band.count >= rows.count * stride)
         precondition(columns.lowerBound >= 0 && columns.upperBound <= positions)
-        let width = columns.count
+        precondition(rows.lowerBound >= 0 && rows.upperBound <= samples)
+        if rows.isEmpty { return }
         if let memory {
             for (c, position) in columns.enumerated() {
                 let base = position * samples + rows.lowerBound
-                for r in 0..<rows.count { memory[base + r] = rowMajor[r * width + c] }
+                for r in 0..<rows.count { memory[base + r] = band[r * stride + offset + c] }
             }
             return
         }
         if staging.count < rows.count { staging = [Double](repeating: 0, count: rows.count) }
         for (c, position) in columns.enumerated() {
-            for r in 0..<rows.count { staging[r] = rowMajor[r * width + c] }
+            for r in 0..<rows.count { staging[r] = band[r * stride + offset + c] }
             try staging.withUnsafeBufferPointer { (all) throws(MIBatchError) in
                 try write(position: position, rows: rows, UnsafeBufferPointer(rebasing: all[0..<rows.count]))
             }
@@ -115,7 +131,9 @@ final class ColumnScratch: @unchecked Sendable {
 
     /// Deletes the scratch file (nothing for a store in memory). The store is unusable after.
     func remove() {
-        if descriptor >= 0 { close(descriptor); descriptor = -1 }
+        guard descriptor >= 0 else { return }
+        close(descriptor)
+        descriptor = -1
         if let path { unlink(path) }
     }
 

@@ -17,6 +17,9 @@ final class DenseHDF5Source: HDF5InputSource, @unchecked Sendable {
     let datasets: [Dataset]
     /// `--transpose` as configured (the `input_layout` attribute).
     let transpose: Bool
+    /// The column scratch the scan fills and loads read, when the plan chose one
+    /// (`DenseHDF5Source+Scratch.swift`).
+    var scratch: Scratch? = nil
 
     /// Keeps the variables at `variables`, in that order (``InputSource/select(_:)``).
     func select(_ variables: [Int]) {
@@ -69,6 +72,9 @@ final class DenseHDF5Source: HDF5InputSource, @unchecked Sendable {
     /// Streams every dataset once: digest, finiteness check, and the values of the variables
     /// in `retaining` (none when empty).
     ///
+    /// With a scratch (``streamThroughScratch(_:)``), the scan also writes it: one
+    /// transposition, and every later load reads from it.
+    ///
     /// Every position of a dataset's variables axis is hashed (``InputDigest``), whether or
     /// not it belongs to a variable; non-finite values are only counted where they do.
     ///
@@ -91,6 +97,7 @@ final class DenseHDF5Source: HDF5InputSource, @unchecked Sendable {
             let columns = description.shape.count == 2 ? description.shape[1] : 1
             var hashers = [InputDigest.Position](repeating: InputDigest.Position(), count: description.variableAxis)
             var gather = [Double]()
+            var scratchError: MIBatchError? = nil
             try forEachBlock(index, rows: 0..<description.shape[0], columns: 0..<columns, bandBytes: bandBytes) { rows, strip, block in
                 let width = strip.count
                 for r in rows {
@@ -124,7 +131,11 @@ final class DenseHDF5Source: HDF5InputSource, @unchecked Sendable {
                     Self.scatter(block, rows: rows, bandColumns: strip, into: &storage[member],
                                  variable: catalog.variables[member], description: description, samples: catalog.samples)
                 }
+                if scratchError == nil {
+                    do throws(MIBatchError) { try fillScratch(block, rows: rows, strip: strip, datasetIndex: index) } catch { scratchError = error }
+                }
             }
+            if let scratchError { throw scratchError }
             if let bad = firstBad, result.firstNonFinite == nil {
                 result.firstNonFinite = NonFiniteValue(dataset: index, row: bad.row, column: bad.column,
                                                        variable: bad.variable, value: bad.value)
@@ -136,14 +147,17 @@ final class DenseHDF5Source: HDF5InputSource, @unchecked Sendable {
             ($0, VariableData(count: catalog.samples, dimension: catalog.variables[$0].dimension, values: storage[$0]))
         })
         result.digest = combined.finalize()
+        scratch?.filled = true
         return result
     }
 
-    /// Reads the variables at `indices` (values only; `scan` has checked finiteness).
+    /// Reads the variables at `indices` (values only; `scan` has checked finiteness): from
+    /// the filled scratch when there is one, otherwise from the file.
     ///
     /// Variables of one dataset are read together over the smallest span of the variables
     /// axis that covers them; datasets in index order.
     func load(_ indices: [Int], bandBytes: Int) throws(MIBatchError) -> [Int: VariableData] {
+        if let fromScratch = try loadFromScratch(indices) { return fromScratch }
         var result: [Int: VariableData] = [:]
         let byDataset = Dictionary(grouping: indices) { catalog.variables[$0].dataset }
         for datasetIndex in byDataset.keys.sorted() {

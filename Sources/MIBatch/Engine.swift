@@ -38,9 +38,10 @@ public struct EngineOutcome: Sendable {
 /// The source (``InputSource``) is only used on one serial I/O queue, so HDF5 stays off the
 /// worker pool that computes; the engine knows nothing of the input's format. When the
 /// plan holds all input, the one scan that digests and checks the input also keeps the
-/// values (each byte read once). Otherwise blocks are loaded on demand, tile order keeps the
-/// lower block resident, and the next tile's missing block is read ahead while the current
-/// tile computes.
+/// values (each byte read once). Otherwise blocks are loaded on demand, tiles run in panels
+/// of lower blocks that stay resident (``BlockCache``), and the next tile's missing block is
+/// read ahead while the current tile computes. When the plan chose a column scratch (``ExecutionPlan/scratch``) and the
+/// source can make one (``ColumnScratchSource``), the scan writes it and loads read it.
 public final class Engine: @unchecked Sendable {
     let configuration: RunConfiguration
     let source: any InputSource
@@ -91,10 +92,19 @@ public final class Engine: @unchecked Sendable {
     @discardableResult
     public func scanInput() throws(MIBatchError) -> String {
         if let scanned { return scanned.digest }
-        let scan = try onIO { () throws(MIBatchError) in
-            try source.scan(retaining: plan.holdsAllInput ? Set(plan.blocks.joined()) : [], bandBytes: plan.bandBytes)
+        let scan: InputScan
+        do {
+            scan = try onIO { () throws(MIBatchError) in
+                if let scratch = plan.scratch, let target = source as? any ColumnScratchSource {
+                    try target.streamThroughScratch(scratch)
+                }
+                return try source.scan(retaining: plan.holdsAllInput ? Set(plan.blocks.joined()) : [], bandBytes: plan.bandBytes)
+            }
+            try apply(configuration.nan, to: scan)
+        } catch {
+            removeScratch()
+            throw error
         }
-        try apply(configuration.nan, to: scan)
         scanned = scan
         return scan.digest
     }
@@ -122,8 +132,25 @@ public final class Engine: @unchecked Sendable {
 
     /// Runs the tiles, skipping `restored` cells (cell index → its record) from a checkpoint.
     ///
+    /// The source's column scratch, if any, is removed when the tiles are done, when the run
+    /// is cancelled and when it fails: a resumed run rebuilds it during its scan (which must
+    /// read every byte for the digest anyway), so none is ever left for it.
+    ///
     /// - Throws: `MIBatchError` for input problems (non-finite values, read errors).
     public func run(restored: [Int: CellRecord] = [:]) throws(MIBatchError) -> EngineOutcome {
+        defer { removeScratch() }
+        return try runTiles(restored: restored)
+    }
+
+    /// Deletes the source's column scratch (on the I/O queue, after any read ahead).
+    private func removeScratch() {
+        guard plan.scratch != nil else { return }
+        let source = self.source
+        io.sync { source.removeScratch() }
+    }
+
+    /// ``run(restored:)`` but for the scratch's removal.
+    private func runTiles(restored: [Int: CellRecord]) throws(MIBatchError) -> EngineOutcome {
         try scanInput()
         // When the whole input is held, each variable's raw values are released as soon as
         // it is prepared (prepared blocks are then never evicted): peak memory is the
@@ -143,7 +170,6 @@ public final class Engine: @unchecked Sendable {
         var warnings: [String] = []
         var warned = Set<Int>()
         var cache: [Int: [Int: PreparedVariable?]] = [:]   // block → variable → prepared
-        var lastUse: [Int: Int] = [:]                        // block → tile position of last use
         var prefetch: (block: Int, result: Future<[Int: VariableData]>)? = nil
 
         /// The raw values of a block's variables: taken out of the held input (so they are
@@ -180,24 +206,28 @@ public final class Engine: @unchecked Sendable {
             return entry
         }
 
+        // Streamed: panels of lower blocks stay resident while the others stream past them.
+        let order = plan.holdsAllInput ? tileIndices
+            : BlockCache.executionOrder(tileIndices.map { plan.tiles[$0] }, residentBlocks: plan.residentBlocks).map(\.index)
+        let schedule = BlockCache(order: order.map { plan.tiles[$0] })
         var cancelled = false
-        for (position, tileIndex) in tileIndices.enumerated() {
+        for (position, tileIndex) in order.enumerated() {
             if cancellation.isCancelled { cancelled = true; break }
             let tile = plan.tiles[tileIndex]
             let pending = tile.cells.filter { restored[$0] == nil }
             if pending.isEmpty { continue }
             let needed = [tile.blocks.first, tile.blocks.second]
-            for block in needed { lastUse[block] = position }
-            // Least recently used blocks go first; keep room for the two needed and one read ahead.
-            while !plan.holdsAllInput,
-                  cache.count > max(1, plan.residentBlocks - 1 - needed.filter({ cache[$0] == nil }).count),
-                  let victim = cache.keys.filter({ !needed.contains($0) }).min(by: { (lastUse[$0] ?? -1, $0) < (lastUse[$1] ?? -1, $1) }) {
-                cache[victim] = nil
+            // Blocks needed again latest go first; keep room for the two needed and one read ahead.
+            if !plan.holdsAllInput {
+                for victim in schedule.victims(cached: cache.keys, needed: needed, residentBlocks: plan.residentBlocks,
+                                               position: position) {
+                    cache[victim] = nil
+                }
             }
             let first = try prepared(block: tile.blocks.first)
             let second = tile.blocks.second == tile.blocks.first ? first : try prepared(block: tile.blocks.second)
             if !plan.holdsAllInput, prefetch == nil,
-               let next = tileIndices[(position + 1)...].lazy.map({ self.plan.tiles[$0] }).first(where: { !$0.cells.allSatisfy { restored[$0] != nil } }) {
+               let next = order[(position + 1)...].lazy.map({ self.plan.tiles[$0] }).first(where: { !$0.cells.allSatisfy { restored[$0] != nil } }) {
                 let wanted = [next.blocks.first, next.blocks.second].first { cache[$0] == nil }
                 if let block = wanted {
                     let members = plan.blocks[block]

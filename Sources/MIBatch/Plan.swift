@@ -80,8 +80,8 @@ public struct ExecutionPlan: Sendable {
     public var cells: CellList
     /// Groups of variable indices (contiguous in input order) loaded together.
     public var blocks: [[Int]]
-    /// Tiles in execution order: all tiles of the lowest block first, so one block stays
-    /// loaded while the others stream past it.
+    /// Tiles in plan order (the order of shards and checkpoints): all tiles of the lowest
+    /// block first. A streamed run executes them in panels (``BlockCache/executionOrder(_:residentBlocks:)``).
     public var tiles: [Tile]
     /// Memory the run is expected to need.
     public var memory: MemoryEstimate
@@ -91,6 +91,12 @@ public struct ExecutionPlan: Sendable {
     public var residentBlocks: Int
     /// Bytes per read call of the input reader.
     public var bandBytes: Int
+    /// Reads per stored input byte if the plan streams straight from the input (1 when it
+    /// holds all input): the scan plus every load (``ReadEstimate``).
+    public var readsPerByte: Double = 1
+    /// The column scratch the run streams through, when streaming straight from the input
+    /// would read each byte more than ``ReadEstimate/scratchThreshold`` times.
+    public var scratch: ScratchPlan? = nil
     /// Upper bound of a block's prepared bytes (fixed, so tiles never depend on the machine).
     public static let blockBytesLimit = 8 << 20
     /// Samples n and per-variable dimensions (for the cost model).
@@ -144,15 +150,13 @@ public struct ExecutionPlan: Sendable {
         guard holdsAll || available >= 3 * largestBlock else {
             throw .invalidOption("--memory \(MemorySize.format(budget)) is too small for this run: it needs at least \(MemorySize.format(fixed + 3 * largestBlock)) (matrix \(MemorySize.format(matrixBytes)), three blocks of \(MemorySize.format(largestBlock)))")
         }
-        let residentBlocks = holdsAll ? blocks.count : max(3, available / max(1, largestBlock))
         var blockOf = [Int](repeating: -1, count: catalog.variables.count)
         for (b, members) in blocks.enumerated() { for v in members { blockOf[v] = b } }
 
         let cells = pairs.cells
         var plan = ExecutionPlan(pairs: pairs, cells: cells, blocks: blocks, tiles: [],
-                                 memory: MemoryEstimate(budget: budget, fixed: fixed, matrix: matrixBytes, input: allBytes,
-                                                        resident: holdsAll ? allBytes : min(allBytes, residentBlocks * largestBlock)),
-                                 holdsAllInput: holdsAll, residentBlocks: residentBlocks, bandBytes: model.bandBytes, samples: catalog.samples,
+                                 memory: MemoryEstimate(budget: budget, fixed: fixed, matrix: matrixBytes, input: allBytes, resident: allBytes),
+                                 holdsAllInput: holdsAll, residentBlocks: blocks.count, bandBytes: model.bandBytes, samples: catalog.samples,
                                  dimensions: catalog.variables.map(\.dimension), estimator: estimator)
         var byTile: [Int: TileCells] = [:]
         for (index, cell) in cells.enumerated() {
@@ -164,7 +168,38 @@ public struct ExecutionPlan: Sendable {
             return Tile(index: position, blocks: (key / blocks.count, key % blocks.count), cells: members,
                         cost: members.reduce(0) { $0 + plan.cellCost($1) })
         }
+        if !holdsAll {
+            plan.stream(catalog: catalog, available: available, largestBlock: largestBlock, variables: used,
+                        scratchPath: configuration.output + ".scratch")
+        }
         return plan
+    }
+
+    /// Chooses how a streamed plan reads: the resident blocks, the read estimate and,
+    /// above ``ReadEstimate/scratchThreshold`` reads per byte, a column scratch of
+    /// `variables` — in memory when it fits `available` beside three blocks of
+    /// `largestBlock` (fewer blocks then stay resident), otherwise in a file at `scratchPath`.
+    ///
+    /// - Complexity: O(tiles × residentBlocks · log tiles) (``BlockCache/loads(order:blockCount:residentBlocks:)``).
+    mutating func stream(catalog: InputCatalog, available: Int, largestBlock: Int, variables: [Int], scratchPath: String) {
+        func resident(_ bytes: Int) -> Int { max(3, bytes / max(1, largestBlock)) }
+        residentBlocks = resident(available)
+        var loads = BlockCache.loads(order: BlockCache.executionOrder(tiles, residentBlocks: residentBlocks),
+                                     blockCount: blocks.count, residentBlocks: residentBlocks)
+        readsPerByte = ReadEstimate.readsPerByte(blocks: blocks, loads: loads, catalog: catalog)
+        if readsPerByte > ReadEstimate.scratchThreshold {
+            let bytes = ReadEstimate.scratchBytes(variables, catalog: catalog)
+            let inMemory = available - bytes >= 3 * largestBlock
+            if inMemory {
+                residentBlocks = resident(available - bytes)
+                loads = BlockCache.loads(order: BlockCache.executionOrder(tiles, residentBlocks: residentBlocks),
+                                         blockCount: blocks.count, residentBlocks: residentBlocks)
+                memory.scratch = bytes
+            }
+            let loadBytes = blocks.indices.reduce(0) { $0 + loads[$1] * ReadEstimate.scratchBytes(blocks[$1], catalog: catalog) }
+            scratch = ScratchPlan(variables: variables, bytes: bytes, path: inMemory ? nil : scratchPath, loadBytes: loadBytes)
+        }
+        memory.resident = min(memory.input, residentBlocks * largestBlock)
     }
 
     /// Estimated relative cost of one cell: the estimator's cost model
@@ -209,9 +244,11 @@ public struct MemoryEstimate: Sendable, Equatable {
     public var input: Int
     /// At most this much prepared input is resident at once.
     public var resident: Int
+    /// The column scratch, when it is held in memory (``ExecutionPlan/scratch``).
+    public var scratch: Int = 0
 
     /// Expected peak.
-    public var peak: Int { fixed + resident }
+    public var peak: Int { fixed + resident + scratch }
 }
 
 /// Bytes per variable and per run, by estimator (calibrated against measured peak RSS).

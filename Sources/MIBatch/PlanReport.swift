@@ -14,9 +14,11 @@ public enum PlanReport {
             "blocks: \(plan.blocks.count) (up to \(plan.blocks.map(\.count).max() ?? 0) variables each), tiles: \(plan.tiles.count)",
             "memory: budget \(MemorySize.format(plan.memory.budget)), estimated peak \(MemorySize.format(plan.memory.peak)) "
                 + "(matrix \(MemorySize.format(plan.memory.matrix)), prepared input \(MemorySize.format(plan.memory.input)), "
-                + (plan.holdsAllInput ? "all input held in memory: each byte read once)" : "streamed: \(plan.residentBlocks) blocks resident, each input byte read about \(String(format: "%.1f", rereads(plan))) times)"),
+                + (plan.memory.scratch > 0 ? "scratch \(MemorySize.format(plan.memory.scratch)), " : "")
+                + (plan.holdsAllInput ? "all input held in memory: each byte read once)" : "streamed: \(plan.residentBlocks) blocks resident)"),
             String(format: "estimated cost: %.3g units", plan.totalCost) + " (per pair: \(plan.estimator.costModel))",
         ]
+        if !plan.holdsAllInput { lines.insert(reads(source: source, plan: plan), at: 5) }
         if let shards, shards >= 1 {
             lines.append("shards: \(shards)")
             for shard in 0..<shards {
@@ -30,12 +32,21 @@ public enum PlanReport {
         return lines.joined(separator: "\n")
     }
 
-    /// Reads per input byte when streaming: one scan, then each block once as the resident
-    /// (lower) block and again for every tile that streams it past a different resident block
-    /// beyond the cache.
-    static func rereads(_ plan: ExecutionPlan) -> Double {
-        let m = Double(plan.blocks.count)
-        let resident = Double(max(plan.residentBlocks - 1, 1))
-        return 1 + max(1, (m + 1) / 2 / resident)
+    /// The streamed plan's reads: straight from the input, or through the column scratch
+    /// (its size, where it lives, and what the loads then read).
+    static func reads(source: any InputSource, plan: ExecutionPlan) -> String {
+        let direct = String(format: "%.1f", plan.readsPerByte)
+        guard let scratch = plan.scratch else {
+            return "reads: each input byte read about \(direct) times (the scan, then the blocks' loads; "
+                + String(format: "at most %.0f, so no column scratch)", ReadEstimate.scratchThreshold)
+        }
+        guard source is any ColumnScratchSource else {
+            return "reads: each input byte read about \(direct) times (this input's format cannot stream through a column scratch)"
+        }
+        let place = scratch.path.map { "in the file \($0) (deleted when the run ends)" } ?? "in memory"
+        let rereads = scratch.bytes > 0 ? Double(scratch.loadBytes) / Double(scratch.bytes) : 0
+        return "scratch: \(MemorySize.format(scratch.bytes)) column-major copy of \(scratch.variables.count) variables \(place), "
+            + "written by the scan: input read once (about \(direct) times without it), then the loads read "
+            + "\(MemorySize.format(scratch.loadBytes)) from the scratch (each scratch byte about \(String(format: "%.1f", rereads)) times)"
     }
 }
