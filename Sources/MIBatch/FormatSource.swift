@@ -7,7 +7,7 @@ import MIEstimators
 ///
 /// The AnnData, 10x and loom sources are subclasses; their `init(configuration:file:)`
 /// resolves the inner source and the names from the file's metadata.
-class FormatSource: InputSource, @unchecked Sendable {
+class FormatSource: ColumnScratchSource, @unchecked Sendable {
     /// The reader of the values (its variable indices follow this source's after ``select(_:)``).
     let inner: any InputSource
     private(set) var catalog: InputCatalog
@@ -51,6 +51,12 @@ class FormatSource: InputSource, @unchecked Sendable {
     }
 
     func removeScratch() { inner.removeScratch() }
+
+    /// Passes the plan's scratch to the wrapped source (both the sparse and the dense one
+    /// can stream through one).
+    func streamThroughScratch(_ plan: ScratchPlan) throws(MIBatchError) {
+        try (inner as? any ColumnScratchSource)?.streamThroughScratch(plan)
+    }
 
     /// The inner source's attributes, `input_format`, then the format's own.
     var provenance: InputProvenance {

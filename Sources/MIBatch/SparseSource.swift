@@ -20,7 +20,7 @@ import MIEstimators
 /// sequential read per variable). The scratch is in memory when it is at most two band
 /// buffers (what the plan budgets for reading and a sparse load no longer uses), otherwise
 /// the raw file `OUTPUT.scratch`, deleted by ``removeScratch()`` (or when the source goes).
-final class SparseSource: InputSource, @unchecked Sendable {
+final class SparseSource: ColumnScratchSource, @unchecked Sendable {
     private(set) var catalog: InputCatalog
     let matrix: SparseMatrix
     /// The encoding as recorded (`csr_matrix`, `csc_matrix`, `10x csc`...).
@@ -40,7 +40,13 @@ final class SparseSource: InputSource, @unchecked Sendable {
     ///
     /// - Throws: `.badShape` when the matrix has no samples or no variables.
     init(matrix: SparseMatrix, input: String, transposed: Bool, encoding: String, scratchPath: String?) throws(MIBatchError) {
-        let description = DatasetDescription(path: matrix.group, shape: matrix.shape, dtype: matrix.dtype, transposed: transposed)
+        // Compressed by sample (CSR cells x genes, 10x), a load of any variables passes over
+        // every stored value: described as chunks of one sample spanning the variables axis,
+        // so the plan's read estimate (ReadEstimate) sees that and chooses a column scratch.
+        let bySample = transposed != (matrix.compression == .rows)
+        let chunks: [Int]? = bySample ? (transposed ? [matrix.shape[0], 1] : [1, matrix.shape[1]]) : nil
+        let description = DatasetDescription(path: matrix.group, shape: matrix.shape, dtype: matrix.dtype, chunks: chunks,
+                                             transposed: transposed)
         guard description.samples >= 1, description.variableAxis >= 1 else {
             throw .badShape(file: input, dataset: matrix.group, shape: matrix.shape,
                             reason: "no \(description.samples == 0 ? "samples" : "variables")")
@@ -53,6 +59,12 @@ final class SparseSource: InputSource, @unchecked Sendable {
     }
 
     deinit { scratch?.remove() }
+
+    /// The scratch the plan chose (``ColumnScratchSource``), made by the next scan.
+    private var plannedScratch: ScratchPlan?
+
+    /// Records the plan's scratch; the next ``scan(retaining:bandBytes:)`` creates and fills it.
+    func streamThroughScratch(_ plan: ScratchPlan) throws(MIBatchError) { plannedScratch = plan }
 
     func select(_ variables: [Int]) { catalog.variables = variables.map { catalog.variables[$0] } }
 
@@ -125,7 +137,11 @@ final class SparseSource: InputSource, @unchecked Sendable {
         for (variable, descriptor) in catalog.variables.enumerated() { owners[descriptor.columns.lowerBound] = variable }
         var storage: [[Double]] = catalog.variables.indices.map { retain.contains($0) ? [Double](repeating: 0, count: n) : [] }
         removeScratch()
-        if retain.isEmpty && !catalog.variables.isEmpty {
+        if let planned = plannedScratch {
+            // The plan's scratch (ColumnScratchSource): its variables, in memory or in its file.
+            scratch = try ColumnScratch(samples: n, positions: planned.variables.count, path: planned.path)
+            for (slot, variable) in planned.variables.enumerated() { slots[catalog.variables[variable].columns.lowerBound] = slot }
+        } else if retain.isEmpty && !catalog.variables.isEmpty {
             let bytes = n * catalog.variables.count * 8
             scratch = try ColumnScratch(samples: n, positions: catalog.variables.count,
                                         path: bytes <= 2 * bandBytes ? nil : scratchPath)
