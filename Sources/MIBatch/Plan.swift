@@ -147,8 +147,17 @@ public struct ExecutionPlan: Sendable {
         if !current.isEmpty { blocks.append(current) }
         let blockBytes = blocks.map { $0.reduce(0) { $0 + model.variableBytes(dimension: catalog.variables[$1].dimension) } }
         let largestBlock = blockBytes.max() ?? 0
-        guard holdsAll || available >= 3 * largestBlock else {
-            throw .invalidOption("--memory \(MemorySize.format(budget)) is too small for this run: it needs at least \(MemorySize.format(fixed + 3 * largestBlock)) (matrix \(MemorySize.format(matrixBytes)), three blocks of \(MemorySize.format(largestBlock)))")
+        // A streamed block's raw values exist while it is read and prepared (two blocks: the
+        // one being prepared and the read ahead); where the prepared form is smaller than the
+        // raw values (binned: cell ids), the difference is not in `largestBlock`.
+        let transient = holdsAll ? 0 : 2 * (blocks.map { members in
+            members.reduce(0) { total, v in
+                let d = catalog.variables[v].dimension
+                return total + max(0, catalog.samples * 8 * d - model.variableBytes(dimension: d))
+            }
+        }.max() ?? 0)
+        guard holdsAll || available - transient >= 3 * largestBlock else {
+            throw .invalidOption("--memory \(MemorySize.format(budget)) is too small for this run: it needs at least \(MemorySize.format(fixed + transient + 3 * largestBlock)) (matrix \(MemorySize.format(matrixBytes)), three blocks of \(MemorySize.format(largestBlock))\(transient > 0 ? ", \(MemorySize.format(transient)) of values being prepared" : ""))")
         }
         var blockOf = [Int](repeating: -1, count: catalog.variables.count)
         for (b, members) in blocks.enumerated() { for v in members { blockOf[v] = b } }
@@ -169,7 +178,8 @@ public struct ExecutionPlan: Sendable {
                         cost: members.reduce(0) { $0 + plan.cellCost($1) })
         }
         if !holdsAll {
-            plan.stream(catalog: catalog, available: available, largestBlock: largestBlock, variables: used,
+            plan.memory.fixed += transient
+            plan.stream(catalog: catalog, available: available - transient, largestBlock: largestBlock, variables: used,
                         scratchPath: configuration.output + ".scratch")
         }
         return plan

@@ -54,8 +54,10 @@ extension Binned: MutualInformationEstimator {
     /// n·(d_x + d_y), n at least 2.
     public func cost(samples: Int, dimensions: Int) -> Double { Double(max(samples, 2)) * Double(dimensions) }
 
-    /// n·(8·d + 8): bin indices and cell ids.
-    public func preparedBytes(samples: Int, dimension: Int) -> Int { samples * (8 * dimension + 8) }
+    /// n·4 + 256: what stays resident, one Int32 cell id per sample (the joint cell over the
+    /// variable's dimensions). The raw values and bin indices live only while the variable
+    /// is prepared (the plan counts them for the blocks in flight).
+    public func preparedBytes(samples: Int, dimension: Int) -> Int { samples * 4 + 256 }
 
     /// Declared-discrete variables get one cell per distinct value; others equal-width bins.
     ///

@@ -8,8 +8,11 @@ import Testing
 @Suite struct ScratchStreamingTests {
     static let samples = 20_000, p = 48
     /// Budgets (binned estimator, 2 threads) at which these inputs stream through a scratch
-    /// in a file, through a scratch in memory, and are held whole.
-    static let fileBudget = "54M", memoryBudget = "62M"
+    /// in a file, and (with `--nan pairwise`, which keeps each variable's raw values beside
+    /// its cell ids, so the prepared input outgrows the scratch) through a scratch in memory.
+    /// Binned alone never puts the scratch in memory: its prepared input (4 bytes a sample)
+    /// is always smaller than the scratch (8), so holding everything comes first.
+    static let fileBudget = "54M", memoryBudget = "62M", memoryOptions = ["--nan", "pairwise"]
     /// The same for KSG (default estimator), file scratch.
     static let ksgFileBudget = "58M"
 
@@ -60,7 +63,7 @@ import Testing
         #expect(file.stdout.contains("scratch: 7.3 MiB column-major copy of 48 variables in the file \(output).scratch"), "\(file.stdout)")
         #expect(file.stdout.contains("input read once"), "\(file.stdout)")
         #expect(!exists(output + ".scratch"), "planning makes no scratch")
-        let memory = try runMibatch(base + ["--memory", Self.memoryBudget])
+        let memory = try runMibatch(base + ["--memory", Self.memoryBudget] + Self.memoryOptions)
         #expect(memory.stdout.contains("scratch: 7.3 MiB column-major copy of 48 variables in memory"), "\(memory.stdout)")
         #expect(memory.stdout.contains("scratch 7.3 MiB, streamed"), "the memory line counts it: \(memory.stdout)")
         let held = try runMibatch(base)
@@ -76,9 +79,9 @@ import Testing
         #expect(try runMibatch(["run", input, "--dataset", "/rows", "-o", reference] + common).status == 0)
         let expected = try bits(reference)
         let runs: [(String, [String])] = [
-            ("/rows", ["--memory", Self.fileBudget, "--threads", "1"]), ("/rows", ["--memory", Self.fileBudget, "--threads", "2"]),
-            ("/rows", ["--memory", "60M", "--threads", "4"]),
-            ("/rows", ["--memory", Self.memoryBudget, "--threads", "2"]),
+            ("/rows", ["--memory", "51M", "--threads", "1"]), ("/rows", ["--memory", Self.fileBudget, "--threads", "2"]),
+            ("/rows", ["--memory", "58M", "--threads", "4"]),
+            ("/rows", ["--memory", Self.memoryBudget, "--threads", "2"] + Self.memoryOptions),
             ("/t", ["--memory", Self.fileBudget, "--transpose", "--threads", "2"]),
             ("/cols", ["--memory", Self.fileBudget, "--threads", "2"]),
         ]
@@ -88,7 +91,11 @@ import Testing
             #expect(result.status == 0, "\(dataset) \(options): \(result.stderr)")
             let budget = Double(options[1].dropLast())!
             let peak = try #require(Self.peakMiB(result.stdout), "no peak memory in: \(result.stdout)")
-            #expect(peak <= budget, "\(dataset) \(options): peak \(peak) MiB over --memory")
+            // Under AddressSanitizer (.ci/sanitizers sets ASAN_OPTIONS, which the binary
+            // inherits) the shadow memory alone is hundreds of MiB: the budget is not checkable.
+            if ProcessInfo.processInfo.environment["ASAN_OPTIONS"] == nil {
+                #expect(peak <= budget, "\(dataset) \(options): peak \(peak) MiB over --memory")
+            }
             #expect(try bits(output) == expected, "\(dataset) \(options) differs from the in-memory run")
             #expect(!exists(output + ".scratch"), "scratch removed after success")
         }
@@ -118,7 +125,9 @@ import Testing
         defer { try? FileManager.default.removeItem(at: dir) }
         let input = try makeInput(dir)
         let groups = stride(from: 0, to: Self.p, by: 3).map { "g\($0)=\($0):\($0 + 3)" }.joined(separator: ",")
-        let base = ["run", input, "--dataset", "/rows", "--variables", groups, "--estimator", "binned", "--quiet"]
+        // --nan pairwise keeps the raw values, so 3-D binned variables stream at all.
+        let base = ["run", input, "--dataset", "/rows", "--variables", groups, "--estimator", "binned", "--quiet",
+                    "--nan", "pairwise", "--threads", "2"]
         let reference = dir.appendingPathComponent("ref.h5").path
         #expect(try runMibatch(base + ["-o", reference]).status == 0)
         let output = dir.appendingPathComponent("out.h5").path
@@ -157,7 +166,7 @@ import Testing
         defer { try? FileManager.default.removeItem(at: dir) }
         let input = try makeInput(dir)
         let reference = dir.appendingPathComponent("ref.h5").path
-        let common = ["--dataset", "/rows", "--estimator", "binned", "--quiet", "--threads", "1"]
+        let common = ["--dataset", "/rows", "--estimator", "binned", "--quiet", "--threads", "2"]
         #expect(try runMibatch(["run", input, "-o", reference] + common).status == 0)
         let output = dir.appendingPathComponent("out.h5").path
         let process = Process()

@@ -61,7 +61,8 @@ import Testing
         #expect(e.cost(samples: 1000, dimensions: 2) > 0)
         #expect(e.cost(samples: 1000, dimensions: 4) > e.cost(samples: 1000, dimensions: 2))
         #expect(e.preparedBytes(samples: 2000, dimension: 1) > e.preparedBytes(samples: 1000, dimension: 1))
-        #expect(e.preparedBytes(samples: 1000, dimension: 3) > e.preparedBytes(samples: 1000, dimension: 1))
+        // Never less for more dimensions (binned keeps one joint cell id a sample whatever d).
+        #expect(e.preparedBytes(samples: 1000, dimension: 3) >= e.preparedBytes(samples: 1000, dimension: 1))
     }
 
     @Test func onlyBinnedNeedsNoNormalizationOrTieTreatment() {
