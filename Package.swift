@@ -4,6 +4,7 @@ import PackageDescription
 // Dependency direction (never reversed):
 //   MIBatchCLI (the `mibatch` executable) ──> MIBatch (engine) ──> HDF5 ──> CHDF5 (libhdf5)
 //                                                              ├─> CZlib (zlib, for PNG figures)
+//                                                              ├─> MISignificance (permutations, nulls, FDR) ──> MIEstimators
 //                                                              └─> MIEstimators (pure math, no I/O) ──> CMIKernels (C vector kernels)
 let package = Package(
     name: "mibatch",
@@ -45,10 +46,17 @@ let package = Package(
             // debug builds (and so `swift test`) usable by optimizing this module always.
             swiftSettings: [.unsafeFlags(["-O"], .when(configuration: .debug))]
         ),
+        // Significance: permutations, shared null distributions, multiple testing (pure
+        // math beside the estimators; no I/O).
+        .target(
+            name: "MISignificance",
+            dependencies: ["MIEstimators"],
+            swiftSettings: [.unsafeFlags(["-O"], .when(configuration: .debug))]
+        ),
         .target(
             name: "MIBatch",
             dependencies: [
-                "HDF5", "MIEstimators", "CZlib",
+                "HDF5", "MIEstimators", "MISignificance", "CZlib",
                 .product(name: "Atomics", package: "swift-atomics"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
@@ -76,6 +84,7 @@ let package = Package(
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ]
         ),
+        .testTarget(name: "MISignificanceTests", dependencies: ["MISignificance", "MIEstimators"]),
         .testTarget(name: "HDF5Tests", dependencies: ["HDF5"]),
         .testTarget(name: "MIBatchTests", dependencies: ["MIBatch", "HDF5", "MIEstimators", "CZlib"]),
         .testTarget(
@@ -86,6 +95,6 @@ let package = Package(
         // dependency: a test bundle depending on an executable links the executable's code
         // and linker settings in, and the statically linked runtime (-static-stdlib) cannot
         // be mixed with the shared one swift-testing uses.
-        .testTarget(name: "EndToEndTests", dependencies: ["HDF5", "MIBatch", "MIEstimators"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["HDF5", "MIBatch", "MIEstimators", "MISignificance"]),
     ]
 )

@@ -29,6 +29,8 @@ struct CellKernel: Sendable {
     /// What preparation found about each variable's ties (`VariableTies` raw value + 1; 0
     /// until the variable is prepared whole), by input position.
     let tieKinds: SharedBuffer<UInt8>
+    /// P-values (`--permutations`), `nil` without.
+    let significance: SignificanceState?
 
     init(configuration: RunConfiguration, pairs: PairPlan, cells: CellList, discrete: [Bool] = []) {
         estimator = PairEstimator(configuration)
@@ -46,6 +48,7 @@ struct CellKernel: Sendable {
         self.discrete = discrete
         let variables = max(discrete.count, (pairs.rows.max() ?? -1) + 1, (pairs.columns.max() ?? -1) + 1)
         tieKinds = SharedBuffer(repeating: 0, count: variables)
+        significance = configuration.significance.map(SignificanceState.init)
     }
 
     /// Variables prepared whole in this run, counted by what their ties were.
@@ -65,12 +68,18 @@ struct CellKernel: Sendable {
         var code = PairStatus.failed
         var used = 0
         var reason = FailureReason.none
+        var pValue = Double.nan
+        var pairSamples = significance?.samples ?? 0
         func estimate(_ a: PreparedVariable?, _ b: PreparedVariable?) {
             switch (a, b) {
             case let (.ready(p)?, .ready(q)?):
                 do {
-                    value = try estimator.estimate(p, q, variables: variables) * scale
+                    let nats = try estimator.estimate(p, q, variables: variables)
+                    value = nats * scale
                     if value.isNaN { reason = .estimateNaN; reasons[index] = "estimate is NaN" } else { code = .computed }
+                    if let significance, code == .computed {
+                        pValue = significance.pValue(observed: nats, p, q, count: pairSamples, variables: variables, estimator: estimator)
+                    }
                 } catch {
                     reason = FailureReason(error)
                     reasons[index] = "\(error)"
@@ -86,11 +95,13 @@ struct CellKernel: Sendable {
         if case let .pairwise(p)? = x, case let .pairwise(q)? = y {
             if p.finite == nil && q.finite == nil {
                 used = p.raw.count
+                pairSamples = used
                 estimate(p.whole, q.whole)
             } else {
                 // Only the rows finite in both; normalization and jitter see only those.
                 let rows = (0..<p.raw.count).filter { (p.finite?[$0] ?? true) && (q.finite?[$0] ?? true) }
                 used = rows.count
+                pairSamples = used
                 if rows.count < minimumSamples {
                     estimate(.failed("too few samples: \(rows.count) rows finite in both variables, at least \(minimumSamples) required",
                                      .tooFewSamples), nil)
@@ -106,6 +117,7 @@ struct CellKernel: Sendable {
         cell[.mi, as: Double.self] = value
         cell[.status, as: UInt8.self] = code.rawValue
         cell[.samples, as: Int32.self] = Int32(clamping: used)
+        cell[.pvalue, as: Double.self] = pValue
         store(index, cell, reason: code == .failed ? reason : .none)
     }
 

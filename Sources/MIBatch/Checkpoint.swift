@@ -68,11 +68,11 @@ final class Checkpoint: @unchecked Sendable {
         /// The `layers` header field of version 3.
         var layerNames: [String] { layers.map { "\($0.name):\($0.element)" } }
 
-        static let version1 = Layout(version: 1, layers: [.mi, .status], hasReason: false, predates: [.samples])
-        static let version2 = Layout(version: 2, layers: [.mi, .status, .samples])
-        /// What this build writes: every registered layer in registry order, as version 2
+        static let version1 = Layout(version: 1, layers: [.mi, .status], hasReason: false, predates: [.samples, .pvalue])
+        static let version2 = Layout(version: 2, layers: [.mi, .status, .samples], predates: [.pvalue])
+        /// What this build writes: every journaled layer in registry order, as version 2
         /// while that is version 2's list.
-        static let current = MatrixLayer.all == version2.layers ? version2 : Layout(version: 3, layers: MatrixLayer.all)
+        static let current = MatrixLayer.journaled == version2.layers ? version2 : Layout(version: 3, layers: MatrixLayer.journaled)
     }
 
     static let recordMagic: UInt32 = 0x3142_494D   // "MIB1"
@@ -274,7 +274,7 @@ final class Checkpoint: @unchecked Sendable {
         case 3:
             var layers: [MatrixLayer] = []
             for name in header.layers ?? [] {
-                guard let layer = MatrixLayer.all.first(where: { "\($0.name):\($0.element)" == name }) else {
+                guard let layer = MatrixLayer.journaled.first(where: { "\($0.name):\($0.element)" == name }) else {
                     throw .checkpointMismatch(path: path, reason: "it holds a layer '\(name)' this mibatch does not write (written by another version)")
                 }
                 layers.append(layer)
@@ -283,7 +283,7 @@ final class Checkpoint: @unchecked Sendable {
         default:
             throw .checkpointMismatch(path: path, reason: "it is a version \(version) checkpoint, written by another mibatch version")
         }
-        if let missing = MatrixLayer.all.first(where: { !layout.layers.contains($0) && !layout.predates.contains($0) }) {
+        if let missing = MatrixLayer.journaled.first(where: { !layout.layers.contains($0) && !layout.predates.contains($0) }) {
             throw .checkpointMismatch(path: path, reason: "it has no \(missing) values (written by another mibatch version)")
         }
         return layout

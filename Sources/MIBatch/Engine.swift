@@ -31,6 +31,8 @@ public struct EngineOutcome: Sendable {
     public var cancelled: Bool
     /// What the variables prepared in this run were, and what was done about their ties.
     public var ties: TieReport? = nil
+    /// How the p-values were computed (`--permutations`), for `/pvalue`'s `method`.
+    public var significance: String? = nil
 }
 
 /// Executes tiles of an execution plan against an input source.
@@ -54,6 +56,8 @@ public final class Engine: @unchecked Sendable {
 
     /// Called on worker threads for every finished cell.
     public var onCellDone: (@Sendable (CellRecord) -> Void)?
+    /// Called on the calling thread with notices and warnings (the shared null's cost).
+    public var onNotice: ((String) -> Void)?
     /// Samples dropped by `--nan drop-rows` (known after ``scanInput()``).
     public private(set) var droppedRows = 0
     /// The samples kept by `--nan drop-rows`, when any were dropped.
@@ -165,6 +169,13 @@ public final class Engine: @unchecked Sendable {
         // Grow the shared digamma table once, before the workers start (with --nan pairwise
         // pairs differ in n): growth is thread-safe, but then no worker waits on its lock.
         _ = Digamma.table(upTo: catalog.samples)
+        if let significance = kernel.significance, let settings = configuration.significance {
+            significance.samples = catalog.samples - droppedRows
+            if try settings.usesSharedNull(configuration, catalog: catalog) {
+                significance.null = try SharedNull.make(samples: significance.samples, count: settings.permutations, kernel: kernel,
+                                                        configuration: configuration) { self.onNotice?($0) }
+            }
+        }
 
         let names = catalog.variables.map(\.name)
         var warnings: [String] = []
@@ -265,7 +276,7 @@ public final class Engine: @unchecked Sendable {
                              counts: kernel.tieCounts(), dtypes: catalog.datasets.map(\.dtype))
         return EngineOutcome(matrix: kernel.takeMatrix(names: names, reasonsAmong: mine), digest: digest, doneCells: done,
                              totalCells: mine.count, failedCells: failures.count, warnings: warnings, cancelled: cancelled,
-                             ties: ties)
+                             ties: ties, significance: kernel.significance?.description)
     }
 
     /// Runs `body` on the I/O queue and waits for it.

@@ -54,6 +54,7 @@ public enum Job {
             throw .tooFewSamples(file: catalog.file, dataset: catalog.datasets.map(\.path).joined(separator: ", "),
                                  samples: catalog.samples, required: configuration.minimumSamples)
         }
+        if let significance = configuration.significance { _ = try significance.usesSharedNull(configuration, catalog: catalog) }
         let pairs = try Runner.plan(names: catalog.variables.map(\.name), configuration: configuration)
         return try ExecutionPlan.make(catalog: catalog, pairs: pairs, configuration: configuration,
                                       budget: configuration.memory ?? MemorySize.defaultBudget)
@@ -68,7 +69,7 @@ public enum Job {
     /// - Throws: `MIBatchError` (`.interrupted` after a signal); no file is left under the
     ///   output name when it throws.
     public static func run(_ configuration: RunConfiguration, commandLine: [String],
-                           log: (String) -> Void) throws(MIBatchError) -> JobSummary {
+                           log: @escaping (String) -> Void) throws(MIBatchError) -> JobSummary {
         let clock = ContinuousClock()
         let started = clock.now
         let start = Date()
@@ -104,6 +105,7 @@ public enum Job {
         if let restored { log("notice: resuming from \(checkpointPath): \(restored.count) of \(engine.totalCells) pairs already done") }
         let checkpoint = try Checkpoint(path: checkpointPath, header: header, fresh: restored == nil)
         engine.onCellDone = { [checkpoint] entry in checkpoint.record(entry) }
+        engine.onNotice = log
 
         let trap = SignalTrap { engine.cancellation.cancel() }
         let flusher = Periodic(interval: configuration.checkpointInterval) { [checkpoint] in checkpoint.flush() }
@@ -133,7 +135,23 @@ public enum Job {
         provenance.variableSelection = prepared.selection
         provenance.ties = outcome.ties
         if let hint = outcome.ties?.integerHint { log(hint) }
-        try OutputWriter.write(outcome.matrix, provenance: provenance, to: outputPath, overwrite: configuration.force)
+        var matrix = outcome.matrix
+        if let settings = configuration.significance {
+            matrix.significanceMethod = outcome.significance
+            var text = "p-values: " + (outcome.significance ?? "")
+            if configuration.shard.count == 1 {
+                matrix.addQValues(settings.correction)
+                text += "; q-values: " + (matrix.correctionMethod ?? "")
+                if let fdr = settings.fdr {
+                    matrix.selectEdges(rate: fdr)
+                    text += "; /edges: the \(matrix.edges!.count) pairs of q <= \(fdr)"
+                }
+            } else {
+                text += "; q-values and /edges are computed by mibatch merge over all shards"
+            }
+            provenance.significance = text
+        }
+        try OutputWriter.write(matrix, provenance: provenance, to: outputPath, overwrite: configuration.force)
         checkpoint.remove()
         source.removeScratch()
 

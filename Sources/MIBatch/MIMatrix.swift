@@ -10,6 +10,12 @@ public struct MIMatrix: Sendable {
     /// Failed cells by reason label (`FailureReason.label`), for the `failure_reasons`
     /// attribute of `/status`; a symmetric pair counts once.
     public var failureReasons: [String: Int] = [:]
+    /// How `/pvalue` was computed (its `method` attribute), with `--permutations`.
+    public var significanceMethod: String? = nil
+    /// The adjustment of `/qvalue` (its `method` attribute), once added.
+    public var correctionMethod: String? = nil
+    /// The pairs of q ≤ Q (`--fdr Q`), written as `/edges`.
+    public var edges: EdgeList? = nil
 
     /// A matrix of `layers`, which must hold every layer present ``LayerPresence/always``
     /// and only arrays of `rowNames.count × columnNames.count` cells.

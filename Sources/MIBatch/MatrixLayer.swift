@@ -37,9 +37,16 @@ public enum MatrixLayer: Int, CaseIterable, Sendable, CustomStringConvertible {
     case status
     /// `/samples` int32: the samples a pair used (`--nan pairwise` only).
     case samples
+    /// `/pvalue` float64: the permutation p-value of each estimate (`--permutations` only).
+    case pvalue
+    /// `/qvalue` float64: the p-values adjusted over every computed pair (`--permutations`;
+    /// derived once all pairs are done: whole runs and complete merges, never shards).
+    case qvalue
 
     /// Every layer, in registry order (output and checkpoint order).
     public static let all: [MatrixLayer] = allCases
+    /// The layers a cell's computation sets, which checkpoints journal: all but the derived ones.
+    public static let journaled: [MatrixLayer] = allCases.filter { !$0.spec.isDerived }
 
     /// The dataset path, for example `/mi`.
     public var description: String { path }
@@ -80,6 +87,19 @@ public enum MatrixLayer: Int, CaseIterable, Sendable, CustomStringConvertible {
             return LayerSpec(name: "samples", element: .int32, fill: Int32(0), attributes: [
                 LayerAttribute("long_name", .text("samples used (rows finite in both variables, --nan pairwise)")),
             ], presence: LayerPresence(condition: "with --nan pairwise") { $0.nan == .pairwise })
+        case .pvalue:
+            return LayerSpec(name: "pvalue", element: .float64, fill: Double.nan, fileFillValue: .nan, attributes: [
+                LayerAttribute("long_name", .text("permutation p-value of the MI estimate")),
+                LayerAttribute("method", .significance),
+                LayerAttribute("_FillValue", .number(.nan)),
+            ], presence: LayerPresence(condition: "with --permutations") { $0.significance != nil })
+        case .qvalue:
+            return LayerSpec(name: "qvalue", element: .float64, fill: Double.nan, fileFillValue: .nan, attributes: [
+                LayerAttribute("long_name", .text("p-value adjusted for multiple testing over every computed pair")),
+                LayerAttribute("method", .correction),
+                LayerAttribute("_FillValue", .number(.nan)),
+            ], presence: LayerPresence(condition: "with --permutations, once every pair is computed (whole runs and complete merges)") { _ in false },
+               isDerived: true)
         }
     }
 }
@@ -105,10 +125,14 @@ public struct LayerSpec: Sendable {
     public let mergeRule: LayerMergeRule
     /// Whether a symmetric (all-pairs) plan stores the value at (j, i) too.
     public let mirrored: Bool
+    /// Computed from other layers once every cell is done (by `run` for a whole run, by
+    /// `merge` for shards), never by a cell: not in kernels' stores nor in checkpoints, and
+    /// ``isPresent(in:)`` is false for it (it is added to a finished matrix).
+    public let isDerived: Bool
 
     init<T: LayerValue>(name: String, element: LayerElement, fill: T, fileFillValue: Double? = nil,
                         attributes: [LayerAttribute], presence: LayerPresence = .always,
-                        mergeRule: LayerMergeRule = .fromComputingShard, mirrored: Bool = true) {
+                        mergeRule: LayerMergeRule = .fromComputingShard, mirrored: Bool = true, isDerived: Bool = false) {
         precondition(T.element == element, "the fill value of /\(name) is not a \(element)")
         precondition(fileFillValue == nil || element == .float64, "only float64 layers declare an HDF5 fill value")
         self.name = name
@@ -119,6 +143,7 @@ public struct LayerSpec: Sendable {
         self.presence = presence
         self.mergeRule = mergeRule
         self.mirrored = mirrored
+        self.isDerived = isDerived
     }
 
     /// The fill value as `T` (which must be the element type).
@@ -190,6 +215,8 @@ public struct LayerAttribute: Sendable {
         case .units: return .string(context.units)
         case .estimator: return .string(context.estimator)
         case .failureReasons: return FailureReason.summary(context.failureReasons).map(AttributeValue.string)
+        case .significance: return context.significance.map(AttributeValue.string)
+        case .correction: return context.correction.map(AttributeValue.string)
         }
     }
 }
@@ -208,6 +235,10 @@ public enum LayerAttributeValue: Sendable {
     case estimator
     /// The failed cells counted by reason (``FailureReason/summary(_:)``); absent when none failed.
     case failureReasons
+    /// How the p-values were computed (the run's null), a string.
+    case significance
+    /// The multiple-testing adjustment and its family, a string.
+    case correction
 }
 
 /// What a layer's attributes take from the run that wrote it.
@@ -218,6 +249,10 @@ public struct LayerContext: Sendable {
     public var estimator: String
     /// Failed cells by reason label.
     public var failureReasons: [String: Int]
+    /// How the p-values were computed (`/pvalue`'s `method`), when known.
+    public var significance: String? = nil
+    /// The adjustment of `/qvalue` (its `method`), when known.
+    public var correction: String? = nil
 }
 
 /// When a layer is written.

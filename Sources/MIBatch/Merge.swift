@@ -16,6 +16,15 @@ public enum Merge {
         var failureReasons: [String: Int]
         /// Root attribute names in file order (kept for the merged file).
         var attributeOrder: [String]
+        /// `/pvalue`'s `method` attribute, when present.
+        var pValueMethod: String? = nil
+
+        /// The significance settings of the run that wrote the shard (`nil`: none).
+        var significance: SignificanceSettings? {
+            guard let text = attributes["configuration"], let data = text.data(using: .utf8),
+                  let configuration = try? JSONDecoder().decode(RunConfiguration.self, from: data) else { return nil }
+            return configuration.significance
+        }
     }
 
     /// What a merge produced.
@@ -137,10 +146,25 @@ public enum Merge {
         attributes["compression"] = compression.description
         attributes["history"] = (reference.attributes["history"].map { $0 + "\n" } ?? "") + "\(Provenance.iso8601(now)): \(command)"
         for key in ["slurm_job_id", "slurm_array_task_id", "threads"] { attributes[key] = nil }
-        let order = reference.attributeOrder.filter { attributes[$0] != nil }
-            + ["compression", "shards", "run_command_line", "merge_time"].filter { !reference.attributeOrder.contains($0) }
-        let matrix = MIMatrix(rowNames: reference.rowNames, columnNames: reference.columnNames, layers: merged,
+        var matrix = MIMatrix(rowNames: reference.rowNames, columnNames: reference.columnNames, layers: merged,
                               failureReasons: failureReasons)
+        if let settings = reference.significance {
+            // q-values need every pair: only a complete merge adds them (and the edge list).
+            matrix.significanceMethod = reference.pValueMethod
+            if absent.isEmpty {
+                matrix.addQValues(settings.correction)
+                var text = "p-values: " + (reference.pValueMethod ?? "") + "; q-values: " + (matrix.correctionMethod ?? "")
+                if let fdr = settings.fdr {
+                    matrix.selectEdges(rate: fdr)
+                    text += "; /edges: the \(matrix.edges!.count) pairs of q <= \(fdr)"
+                }
+                attributes["significance"] = text + " (computed by mibatch merge over all \(count) shards)"
+            } else {
+                attributes["significance"] = "p-values: " + (reference.pValueMethod ?? "") + "; no q-values: the merge is partial"
+            }
+        }
+        let order = reference.attributeOrder.filter { attributes[$0] != nil }
+            + ["compression", "shards", "run_command_line", "merge_time", "significance"].filter { !reference.attributeOrder.contains($0) }
         try OutputWriter.write(matrix, attributes: order.compactMap { key in attributes[key].map { (key, $0) } }, units: attributes["units"] ?? "nats",
                                estimator: attributes["estimator"] ?? "", compression: compression, to: output, overwrite: force)
         return Outcome(output: output, merged: shards.count, expected: count, filledCells: offDiagonalCells - missingCells,
@@ -180,8 +204,12 @@ public enum Merge {
             if case let .string(text)? = try file.dataset(MatrixLayer.status.path).attribute("failure_reasons") {
                 reasons = FailureReason.parseSummary(text)
             }
+            var method: String? = nil
+            if file.contains(MatrixLayer.pvalue.path), case let .string(text)? = try file.dataset(MatrixLayer.pvalue.path).attribute("method") {
+                method = text
+            }
             return ShardFile(path: path, shard: shard, attributes: attributes, rowNames: rowNames, columnNames: columnNames,
-                             layers: layers, failureReasons: reasons, attributeOrder: order)
+                             layers: layers, failureReasons: reasons, attributeOrder: order, pValueMethod: method)
         } catch let error as MIBatchError {
             throw error
         } catch let error as HDF5Error {

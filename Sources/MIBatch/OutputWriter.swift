@@ -142,7 +142,8 @@ public enum OutputWriter {
         try varI.setAttribute("long_name", "first variable of each pair")
         try varJ.setAttribute("long_name", "second variable of each pair")
 
-        let context = LayerContext(units: units, estimator: estimator, failureReasons: matrix.failureReasons)
+        let context = LayerContext(units: units, estimator: estimator, failureReasons: matrix.failureReasons,
+                                   significance: matrix.significanceMethod, correction: matrix.correctionMethod)
         var scaled: [Dataset] = []
         for layer in matrix.layers.present {
             scaled.append(try file.writeLayer(layer, matrix.layers[layer]!, rows: rows, columns: columns,
@@ -153,6 +154,7 @@ public enum OutputWriter {
             try dataset.attach(scale: varI, toDimension: 0)
             try dataset.attach(scale: varJ, toDimension: 1)
         }
+        if let edges = matrix.edges { try file.writeEdges(edges, rowNames: matrix.rowNames, columnNames: matrix.columnNames, units: units) }
         for (name, value) in attributes { try file.setAttribute(name, value) }
         try file.flush()
     }

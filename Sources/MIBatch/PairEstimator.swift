@@ -63,6 +63,11 @@ struct PairEstimator: Sendable {
         }
     }
 
+    /// `x` with its samples reordered (sample i is sample `permutation[i]`), for a permutation test.
+    func permute(_ x: PreparedData, by permutation: [Int32]) -> PreparedData {
+        PreparedData(state: base.permute(x.state, permutation))
+    }
+
     /// Estimates one pair in nats. `variables` (input positions of x and y) identify the
     /// pair's random streams.
     func estimate(_ x: PreparedData, _ y: PreparedData, variables: (Int, Int)) throws(EstimationError) -> Double {
@@ -82,6 +87,7 @@ private protocol ErasedEstimator: Sendable {
     func preparedBytes(samples: Int, dimension: Int) -> Int
     func prepare(_ data: VariableData, _ role: VariableRole) throws(EstimationError) -> (any Sendable, TieFinding)
     func estimate(_ x: any Sendable, _ y: any Sendable, _ pair: PairIdentity) throws(EstimationError) -> Double
+    func permute(_ x: any Sendable, _ permutation: [Int32]) -> any Sendable
 }
 
 private struct Erased<E: MutualInformationEstimator>: ErasedEstimator {
@@ -106,5 +112,10 @@ private struct Erased<E: MutualInformationEstimator>: ErasedEstimator {
             preconditionFailure("prepared data does not match the estimator")
         }
         return try estimator.estimate(x, y, pair: pair)
+    }
+
+    func permute(_ x: any Sendable, _ permutation: [Int32]) -> any Sendable {
+        guard let x = x as? E.Variable else { preconditionFailure("prepared data does not match the estimator") }
+        return estimator.permute(x, by: permutation)
     }
 }

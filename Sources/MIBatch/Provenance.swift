@@ -25,6 +25,8 @@ public struct Provenance: Sendable {
     /// What `--genes`, `--min-cells` and `--top-variable` kept (`nil`: not recorded, as
     /// in outputs made before selection existed).
     public var variableSelection: GeneSelection? = nil
+    /// How the p-values were computed and adjusted (`--permutations`; `nil`: none).
+    public var significance: String? = nil
     /// Environment captured at start (SLURM ids, host).
     public var environment: [String: String] = ProcessInfo.processInfo.environment
 
@@ -74,6 +76,7 @@ public struct Provenance: Sendable {
             ("nan", nanDescription),
         ]
         if let variableSelection { list.append(("variable_selection", variableSelection.description)) }
+        if let significance { list.append(("significance", significance)) }
         list += input.attributes.map { ($0.name, $0.value) }
         list += [
             ("input_digest", inputDigest),

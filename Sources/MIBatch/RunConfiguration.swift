@@ -81,6 +81,11 @@ public struct RunConfiguration: Codable, Equatable, Sendable {
     /// Read datasets whose values come from other files (external links, virtual datasets,
     /// external storage); refused by default (`--allow-external`).
     public var allowExternal: Bool = false
+    /// Permutation p-values, q-values and the edge list (`--permutations` ...); `nil`: none.
+    public var significance: SignificanceSettings? = nil
+    /// Directory where shared nulls are kept for other shards and runs (`--null-cache`);
+    /// never changes results.
+    public var nullCache: String? = nil
 
     /// Creates a configuration with the documented defaults.
     public init(input: String, dataset: String?, output: String) {
@@ -112,6 +117,7 @@ public struct RunConfiguration: Codable, Equatable, Sendable {
         key.checkpointInterval = 0
         key.compression = .default
         key.allowExternal = false
+        key.nullCache = nil
         return key.json
     }
 
@@ -127,7 +133,7 @@ extension RunConfiguration {
     enum CodingKeys: String, CodingKey, CaseIterable {
         case input, dataset, variables, format, layer, raw, featureType, genes, topVariable, minCells, xVariables, yVariables, output, estimator, discrete, jitter, units, seed, threads,
              transpose, names, force, memory, progressInterval, quiet, shard, checkpointInterval, compression, nan,
-             allowExternal
+             allowExternal, significance, nullCache
     }
 
     /// The keys of a configuration that are the run's own; every other key is a setting of
@@ -167,6 +173,8 @@ extension RunConfiguration {
         try container.encode(compression, forKey: .compression)
         try container.encode(nan, forKey: .nan)
         try container.encode(allowExternal, forKey: .allowExternal)
+        try container.encodeIfPresent(significance, forKey: .significance)
+        try container.encodeIfPresent(nullCache, forKey: .nullCache)
         try estimator.encodeSettings(to: encoder)
     }
 
@@ -203,5 +211,7 @@ extension RunConfiguration {
         compression = try container.decode(OutputCompression.self, forKey: .compression)
         nan = try container.decode(NonFinitePolicy.self, forKey: .nan)
         allowExternal = try container.decode(Bool.self, forKey: .allowExternal)
+        significance = try container.decodeIfPresent(SignificanceSettings.self, forKey: .significance)
+        nullCache = try container.decodeIfPresent(String.self, forKey: .nullCache)
     }
 }

@@ -74,6 +74,8 @@ struct RunOptions: ParsableArguments {
 
     @OptionGroup(title: "Input formats and variable selection") var inputOptions: InputOptions
 
+    @OptionGroup(title: "Significance (permutation p-values, FDR)") var significance: SignificanceOptions
+
     @Option(help: ArgumentHelp("Variables that are categorical (labels, genotypes): comma-separated names, or all. Pairs of two are the plug-in estimate (see --discrete-correction); with a continuous variable, the mixed estimator within each category (KSG); binned uses one bin per category.", valueName: "NAMES|all"))
     var discrete: String?
 
@@ -185,6 +187,8 @@ struct RunOptions: ParsableArguments {
         configuration.compression = compression
         configuration.nan = nan
         configuration.allowExternal = allowExternal
+        configuration.significance = significance.settings
+        configuration.nullCache = significance.nullCache
         let environment = ProcessInfo.processInfo.environment
         configuration.shard = shard.flatMap(ShardSpec.parse)
             ?? shards.flatMap { ShardSpec.fromSLURM(environment, count: $0) }

@@ -71,3 +71,10 @@ extension Binned: MutualInformationEstimator {
         try estimate(x, y)
     }
 }
+
+extension Binned {
+    /// The cell ids permuted; O(n).
+    public func permute(_ variable: Prepared, by permutation: [Int32]) -> Prepared {
+        Prepared(permuting: variable, by: permutation)
+    }
+}

@@ -59,6 +59,17 @@ public struct Binned: Sendable {
         /// Histogram of cell sizes: (c, number of cells holding c samples), increasing c.
         let countLogCount: [(count: Int, multiplicity: Int)]
 
+        /// `source` with its samples reordered: sample i is sample `permutation[i]` of `source`
+        /// (the cells and their sizes are unchanged). O(n).
+        init(permuting source: Prepared, by permutation: [Int32]) {
+            precondition(permutation.count == source.count, "Binned: permutation of \(permutation.count) for \(source.count) samples")
+            count = source.count
+            cellCount = source.cellCount
+            nonFiniteCount = source.nonFiniteCount
+            cells = source.cells.isEmpty ? [] : permutation.map { source.cells[Int($0)] }
+            countLogCount = source.countLogCount
+        }
+
         /// `bins == nil`: one cell per distinct value of each dimension (categories).
         init(_ v: VariableData, bins: Int?) {
             let n = v.count, d = v.dimension

@@ -124,6 +124,16 @@ public protocol MutualInformationEstimator: Sendable {
     /// - Throws: `EstimationError` when the variable cannot be used (constant, non-finite).
     func prepareVariable(_ data: VariableData, _ role: VariableRole) throws(EstimationError) -> (Variable, TieFinding)
 
+    /// `variable` with its samples reordered: sample i of the result is sample
+    /// `permutation[i]` of `variable` (a permutation test's surrogate, without preparing again).
+    ///
+    /// - Precondition: `permutation` is a permutation of 0 ..< n, n the variable's samples.
+    /// - Guarantees: estimates with the result equal, bit for bit, those with the
+    ///   preparation of the permuted prepared values (tie noise stays with its sample).
+    /// - Complexity: O(n) for a scalar KSG variable without ties and for binned; O(n log n)
+    ///   (or a new k-d tree) otherwise.
+    func permute(_ variable: Variable, by permutation: [Int32]) -> Variable
+
     /// Î(X; Y) in nats for two prepared variables of one run.
     ///
     /// - Throws: `EstimationError` (too few samples, non-finite values, ...).

@@ -100,7 +100,7 @@ extension KSG: MutualInformationEstimator {
             guard data.isFinite else { throw .nonFiniteValues(count: data.values.reduce(0) { $0 + ($1.isFinite ? 0 : 1) }) }
             return (.categories(Binned.prepareCategories(data), codes: prepare(data.categoryCodes())), .declared)
         }
-        let normalized = try normalizing.apply(to: data)
+        let normalized = try normalizing.apply(to: data, seed: role.seed, variableIndex: UInt64(role.index))
         let (treated, profiles) = ties.treat(normalized, seed: role.seed, variableIndex: UInt64(role.index))
         if ties == .auto, profiles.count == 1, case .categorical = profiles[0] {
             // Every value an atom: categories, as if declared with --discrete.
@@ -119,6 +119,18 @@ extension KSG: MutualInformationEstimator {
             return try Binned(bins: 2, biasCorrection: discreteCorrection).estimate(a, b)
         case let (.values(a), .values(b)), let (.categories(_, a), .values(b)), let (.values(a), .categories(_, b)):
             return try estimate(a, b)
+        }
+    }
+}
+
+extension KSG {
+    /// Both parts of a categorical variable are permuted alike.
+    public func permute(_ variable: Variable, by permutation: [Int32]) -> Variable {
+        switch variable {
+        case let .values(prepared): return .values(Prepared(permuting: prepared, by: permutation))
+        case let .categories(categories, codes):
+            return .categories(Binned.Prepared(permuting: categories, by: permutation),
+                               codes: Prepared(permuting: codes, by: permutation))
         }
     }
 }

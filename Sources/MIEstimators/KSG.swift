@@ -136,6 +136,36 @@ public struct KSG: Sendable {
             }
         }
 
+        /// `source` with its samples reordered: sample i is sample `permutation[i]` of `source`.
+        /// A finite scalar variable without ties keeps its sorted values and permutes its
+        /// ranks (O(n)); any other is prepared again from its permuted values. Either way the
+        /// result equals `Prepared` of the permuted values.
+        init(permuting source: Prepared, by permutation: [Int32]) {
+            precondition(permutation.count == source.count, "KSG: permutation of \(permutation.count) for \(source.count) samples")
+            count = source.count
+            dimension = source.dimension
+            nonFiniteCount = source.nonFiniteCount
+            rangeIsFinite = source.rangeIsFinite
+            hasTies = source.hasTies
+            if source.dimension == 1 && source.nonFiniteCount == 0 && !source.hasTies && source.storedValues.isEmpty {
+                sorted = source.sorted
+                ranks = _PackedRanks(permutation.map { Int32(source.ranks[Int($0)]) }, width: source.ranks.width)
+                storedValues = []
+                tree = nil
+            } else {
+                let values = source.values, d = source.dimension
+                var moved = [Double](repeating: 0, count: values.count)
+                for (i, from) in permutation.enumerated() {
+                    for j in 0..<d { moved[i * d + j] = values[Int(from) * d + j] }
+                }
+                let fresh = Prepared(VariableData(count: source.count, dimension: d, values: moved), rankWidth: source.ranks.count == 0 ? nil : source.ranks.width)
+                sorted = fresh.sorted
+                ranks = fresh.ranks
+                storedValues = fresh.storedValues
+                tree = fresh.tree
+            }
+        }
+
         /// Values in sample order (rebuilt from `sorted` and the ranks for a scalar variable).
         ///
         /// - Complexity: O(n) for a scalar variable (a new array), O(1) otherwise.

@@ -54,7 +54,7 @@ extension MINE: MutualInformationEstimator {
         let p = parameters
         let corrected = p.emaRate > 0 && p.emaRate < 1 ? "Corrected" : "Biased"
         let normalization = normalizing
-        let scale = normalization.rawValue.hasPrefix("global") || normalization == .robust ? "Global" : (normalization == .local ? "Local" : "Raw")
+        let scale = normalization.rawValue.hasPrefix("global") || normalization == .robust ? "Global" : (normalization == .local ? "Local" : (normalization == .rank ? "Rank" : "Raw"))
         return "MINE-\(scale)-\(corrected) (hidden \(p.hidden.map(String.init).joined(separator: ",")), \(p.optimizer.rawValue) lr \(p.learningRate), "
             + "batch \(p.batchSize), \(p.steps) steps, EMA rate \(p.emaRate), \(normalization.rawValue))"
     }
@@ -79,7 +79,7 @@ extension MINE: MutualInformationEstimator {
             let codes = VariableData(column: data.categoryCodes().values.map { $0 / VariableData.categorySpacing })
             return (prepare(try normalizing.apply(to: codes)), .declared)
         }
-        let normalized = try normalizing.apply(to: data)
+        let normalized = try normalizing.apply(to: data, seed: role.seed, variableIndex: UInt64(role.index))
         let (treated, profiles) = ties.treat(normalized, seed: role.seed, variableIndex: UInt64(role.index))
         return (prepare(treated), TieFinding(profiles))
     }
@@ -89,5 +89,12 @@ extension MINE: MutualInformationEstimator {
     public func estimate(_ x: Prepared, _ y: Prepared, pair: PairIdentity) throws(EstimationError) -> Double {
         let (i, j) = pair.variables
         return i <= j ? try estimate(x, y, seed: pair.seed, pair: (i, j)) : try estimate(y, x, seed: pair.seed, pair: (j, i))
+    }
+}
+
+extension MINE {
+    /// The values' rows permuted; O(n·d).
+    public func permute(_ variable: Prepared, by permutation: [Int32]) -> Prepared {
+        Prepared(permuting: variable, by: permutation)
     }
 }

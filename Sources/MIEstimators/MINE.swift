@@ -56,6 +56,20 @@ public struct MINE: Sendable {
         public let nonFiniteCount: Int
         let values: [Double]
 
+        /// `source` with its samples reordered: sample i is sample `permutation[i]` of `source`. O(n·d).
+        init(permuting source: Prepared, by permutation: [Int32]) {
+            precondition(permutation.count == source.count, "MINE: permutation of \(permutation.count) for \(source.count) samples")
+            count = source.count
+            dimension = source.dimension
+            nonFiniteCount = source.nonFiniteCount
+            let d = source.dimension
+            var moved = [Double](repeating: 0, count: source.values.count)
+            for (i, from) in permutation.enumerated() {
+                for j in 0..<d { moved[i * d + j] = source.values[Int(from) * d + j] }
+            }
+            values = moved
+        }
+
         init(_ v: VariableData) {
             precondition(v.values.count == v.count * v.dimension, "MINE: inconsistent VariableData")
             precondition(v.count < Int(Int32.max), "MINE: at most 2^31 − 1 samples")

@@ -10,16 +10,28 @@
 /// | `globalL2` | (V − μ) / s | mean_i ‖V_i − μ‖₂ |
 /// | `globalLinf` | (V − μ) / s | mean_i ‖V_i − μ‖_∞ |
 /// | `robust` | (V − m) / s, m = per-dimension median | median_i ‖V_i − m‖_∞ |
+/// | `rank` | each column to its normal scores Φ⁻¹((r + ½)/n), r its rank 0 ..< n, ties broken at random | — |
 ///
 /// Every global statistic satisfies s(αV) = α·s(V) for α > 0 — bit-exactly when α is a
 /// power of two (barring overflow/underflow of αV itself), to rounding otherwise — so
 /// a global normalization makes any estimator invariant to rescaling either variable.
-/// `local` instead equalizes the dimensions, changing the geometry between them.
+/// `local` instead equalizes the dimensions, changing the geometry between them. `rank`
+/// (the copula transform, ``applyRank(to:seed:variableIndex:)``) is invariant to every strictly
+/// increasing transform of each column, bit for bit.
 /// Medians of an even count are the midpoint `a + (b − a)/2` of the two middle values.
 public enum Normalization: String, CaseIterable, Codable, Sendable {
-    case none, local, globalStd = "global-std", globalL2 = "global-l2", globalLinf = "global-linf", robust
+    case none, local, globalStd = "global-std", globalL2 = "global-l2", globalLinf = "global-linf", robust, rank
 
-    /// Applies the transform. `none` returns `v` unchanged and never throws.
+    /// Applies the transform; `rank` breaks ties with the stream of (`seed`, `variableIndex`).
+    ///
+    /// - Throws: as ``apply(to:)``.
+    /// - Complexity: as ``apply(to:)``.
+    public func apply(to v: VariableData, seed: UInt64, variableIndex: UInt64) throws(EstimationError) -> VariableData {
+        self == .rank ? try Self.applyRank(to: v, seed: seed, variableIndex: variableIndex) : try apply(to: v)
+    }
+
+    /// Applies the transform (`rank`: ties broken with seed 0, variable 0). `none` returns
+    /// `v` unchanged and never throws.
     ///
     /// - Throws: ``EstimationError/nonFiniteValues(count:)`` if `v` holds NaN/∞ (not for
     ///   `none`); ``EstimationError/constantVariable`` when the statistic is 0 or not
@@ -27,6 +39,7 @@ public enum Normalization: String, CaseIterable, Codable, Sendable {
     /// - Complexity: O(n·d); O(n·d·log n) for `robust` (medians by sorting).
     public func apply(to v: VariableData) throws(EstimationError) -> VariableData {
         if self == .none { return v }
+        if self == .rank { return try Self.applyRank(to: v, seed: 0, variableIndex: 0) }
         let bad = v.values.reduce(0) { $0 + ($1.isFinite ? 0 : 1) }
         if bad > 0 { throw .nonFiniteValues(count: bad) }
         if v.count == 0 { throw .constantVariable }
@@ -59,7 +72,7 @@ public enum Normalization: String, CaseIterable, Codable, Sendable {
     /// - Complexity: O(n·d); O(n·d·log n) for `robust`.
     public func statistic(of v: VariableData) -> Double? {
         switch self {
-        case .none, .local: return nil
+        case .none, .local, .rank: return nil
         case .robust: return statistic(of: v, center: Self.columnMedians(v))
         default: return statistic(of: v, center: Self.columnMeans(v))
         }
@@ -94,7 +107,7 @@ public enum Normalization: String, CaseIterable, Codable, Sendable {
             return total / Double(n)
         case .robust:
             return Self.median((0..<n).map { Self.rowLinf(v, $0, center) })
-        case .none, .local:
+        case .none, .local, .rank:
             preconditionFailure("no scalar statistic")
         }
     }
