@@ -187,7 +187,7 @@ struct RunOptions: ParsableArguments {
         configuration.compression = compression
         configuration.nan = nan
         configuration.allowExternal = allowExternal
-        configuration.significance = significance.settings
+        configuration.significance = try significance.resolved()
         configuration.nullCache = significance.nullCache
         let environment = ProcessInfo.processInfo.environment
         configuration.shard = shard.flatMap(ShardSpec.parse)

@@ -42,10 +42,12 @@ struct SignificanceOptions: ParsableArguments {
         return settings
     }
 
-    func validate() throws {
+    /// The checked settings (one-line errors, exit status 64, before any input is read).
+    func resolved() throws(MIBatchError) -> SignificanceSettings? {
         if permutations == nil, let first = dependents.first {
-            throw ValidationError("\(first) needs --permutations N (p-values are off without it)")
+            throw .invalidOption("\(first) needs --permutations N (p-values are off without it)")
         }
-        if let problem = settings?.validationError { throw ValidationError(problem) }
+        if let problem = settings?.validationError { throw .invalidOption(problem) }
+        return settings
     }
 }
