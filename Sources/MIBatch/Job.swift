@@ -54,10 +54,13 @@ public enum Job {
             throw .tooFewSamples(file: catalog.file, dataset: catalog.datasets.map(\.path).joined(separator: ", "),
                                  samples: catalog.samples, required: configuration.minimumSamples)
         }
-        if let significance = configuration.significance { _ = try significance.usesSharedNull(configuration, catalog: catalog) }
         let pairs = try Runner.plan(names: catalog.variables.map(\.name), configuration: configuration)
-        return try ExecutionPlan.make(catalog: catalog, pairs: pairs, configuration: configuration,
-                                      budget: configuration.memory ?? MemorySize.defaultBudget)
+        var plan = try ExecutionPlan.make(catalog: catalog, pairs: pairs, configuration: configuration,
+                                          budget: configuration.memory ?? MemorySize.defaultBudget)
+        if let significance = configuration.significance {
+            plan.significance = try significance.planDescription(configuration, catalog: catalog)
+        }
+        return plan
     }
 
     /// Runs `configuration` end to end.

@@ -97,6 +97,8 @@ public struct ExecutionPlan: Sendable {
     /// The column scratch the run streams through, when streaming straight from the input
     /// would read each byte more than ``ReadEstimate/scratchThreshold`` times.
     public var scratch: ScratchPlan? = nil
+    /// Where the p-values come from and what they cost (`--permutations`), for `mibatch plan`.
+    public var significance: String? = nil
     /// Upper bound of a block's prepared bytes (fixed, so tiles never depend on the machine).
     public static let blockBytesLimit = 8 << 20
     /// Samples n and per-variable dimensions (for the cost model).
@@ -116,7 +118,8 @@ public struct ExecutionPlan: Sendable {
         let model = MemoryModel(samples: catalog.samples, threads: configuration.threads, estimator: estimator,
                                 keepsRaw: configuration.nan == .pairwise,
                                 bandBytes: max(1 << 20, min(8 << 20, budget / 16)))
-        let matrixBytes = pairs.rows.count * pairs.columns.count * 9
+        // /mi and /status; with --permutations /pvalue and /qvalue too.
+        let matrixBytes = pairs.rows.count * pairs.columns.count * (configuration.significance == nil ? 9 : 25)
         let fixed = model.baseline + matrixBytes + model.scratch
         let variableBytes = used.map { model.variableBytes(dimension: catalog.variables[$0].dimension) }
         let allBytes = variableBytes.reduce(0, +)

@@ -19,6 +19,7 @@ public enum PlanReport {
             String(format: "estimated cost: %.3g units", plan.totalCost) + " (per pair: \(plan.estimator.costModel))",
         ]
         if !plan.holdsAllInput { lines.insert(reads(source: source, plan: plan), at: 5) }
+        if let significance = plan.significance { lines.append(significance) }
         if let shards, shards >= 1 {
             lines.append("shards: \(shards)")
             for shard in 0..<shards {

@@ -74,6 +74,24 @@ public struct SignificanceSettings: Codable, Equatable, Sendable {
     }
 }
 
+extension SignificanceSettings {
+    /// The plan's `p-values:` line: the null, its cost, and where q-values are made.
+    ///
+    /// - Throws: as ``usesSharedNull(_:catalog:)``.
+    func planDescription(_ configuration: RunConfiguration, catalog: InputCatalog) throws(MIBatchError) -> String {
+        let adjust = "; \(correction.description) by the whole run or by mibatch merge of all shards"
+            + (fdr.map { ", /edges at q <= \($0)" } ?? "")
+        if try usesSharedNull(configuration, catalog: catalog) {
+            return "p-values: shared null of \(permutations) estimates at n = \(catalog.samples) (about \(permutations) pairs' cost, once per run or shard"
+                + (configuration.nullCache.map { "; reused from \($0) when there" } ?? "; --null-cache DIR reuses it") + ")" + adjust
+        }
+        let why = Self.sharedNullObstacle(configuration, catalog: catalog).map { " (no shared null: \($0))" } ?? ""
+        return "p-values: per-pair permutations, up to \(permutations) per pair"
+            + (stopAfter > 0 ? ", stopping after \(stopAfter) reach the estimate (about \(stopAfter)/p permutations for a pair of p-value p)" : "")
+            + "\(why): up to \(permutations + 1)x the plain cost" + adjust
+    }
+}
+
 /// The run's p-value machinery, shared by the worker threads: read-only once the tiles
 /// start (``samples`` and ``null`` are set before).
 final class SignificanceState: @unchecked Sendable {
