@@ -48,7 +48,7 @@ struct CellKernel: Sendable {
         self.discrete = discrete
         let variables = max(discrete.count, (pairs.rows.max() ?? -1) + 1, (pairs.columns.max() ?? -1) + 1)
         tieKinds = SharedBuffer(repeating: 0, count: variables)
-        significance = configuration.significance.map(SignificanceState.init)
+        significance = configuration.significance.map { SignificanceState($0, pairwise: configuration.nan == .pairwise) }
     }
 
     /// Variables prepared whole in this run, counted by what their ties were.

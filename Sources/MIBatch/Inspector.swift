@@ -39,6 +39,7 @@ public enum Inspector {
         } else {
             row("range", "no computed values")
         }
+        if let significance = attributes["significance"] { row("p-values", significance) }
         row("created", "\(attributes["start_time"] ?? "?") to \(attributes["end_time"] ?? "?") on \(attributes["host"] ?? "?")")
         row("command", attributes["command_line"] ?? "")
         if !summary.top.isEmpty {
@@ -47,6 +48,15 @@ public enum Inspector {
             for (rank, pair) in summary.top.enumerated() {
                 lines.append(String(format: "%4d  ", rank + 1) + pair.rowName.padding(toLength: width, withPad: " ", startingAt: 0)
                     + "  " + pair.columnName.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + format(pair.value))
+            }
+        }
+        if let edges = summary.edges {
+            lines.append("edges: \(edges.count) pairs of q <= \(format(edges.rate)) in /edges" + (edges.first.isEmpty ? "" : ", first \(edges.first.count) by MI (\(result.units)), p, q:"))
+            let width = edges.first.map { max($0.rowName.count, $0.columnName.count) }.max() ?? 1
+            for (rank, edge) in edges.first.enumerated() {
+                lines.append(String(format: "%4d  ", rank + 1) + edge.rowName.padding(toLength: width, withPad: " ", startingAt: 0)
+                    + "  " + edge.columnName.padding(toLength: width, withPad: " ", startingAt: 0)
+                    + "  \(format(edge.mi))  \(format(edge.p))  \(format(edge.q))")
             }
         }
         return lines.joined(separator: "\n")

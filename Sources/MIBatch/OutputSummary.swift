@@ -1,4 +1,5 @@
 import Foundation
+import HDF5
 
 /// What `mibatch inspect` reports about a mibatch output: how it was made (estimator,
 /// parameters, input, digest, shards), what it holds (status counts, value range) and its
@@ -35,6 +36,32 @@ public struct OutputSummary: Sendable {
     public let top: [Pair]
     /// The parsed `configuration` attribute (`.null` when absent or malformed).
     public let configuration: JSONValue
+    /// The `/edges` group (`--fdr`), `nil` when the file has none.
+    public let edges: Edges?
+
+    /// What `inspect` shows of `/edges`: its size, rate and first entries.
+    public struct Edges: Sendable {
+        /// Number of edges.
+        public var count: Int
+        /// The rate Q of q ≤ Q (NaN when the attribute is missing).
+        public var rate: Double
+        /// The first edges (largest MI): names, MI, p and q.
+        public var first: [(rowName: String, columnName: String, mi: Double, p: Double, q: Double)]
+
+        /// Reads at most `limit` edges of `path`'s `/edges`, `nil` when absent or unreadable.
+        static func read(_ path: String, limit: Int) -> Edges? {
+            guard let file = try? File.open(path), file.contains("/edges/mi"),
+                  let mi = try? file.dataset("/edges/mi").readAll(), let p = try? file.dataset("/edges/pvalue").readAll(),
+                  let q = try? file.dataset("/edges/qvalue").readAll(),
+                  let rows = try? file.dataset("/edges/row_name").readStrings(),
+                  let columns = try? file.dataset("/edges/column_name").readStrings(),
+                  [p.count, q.count, rows.count, columns.count].allSatisfy({ $0 == mi.count }) else { return nil }
+            var rate = Double.nan
+            if case let .double(value)? = try? file.dataset("/edges/qvalue").attribute("fdr") { rate = value }
+            let shown = min(limit, mi.count)
+            return Edges(count: mi.count, rate: rate, first: (0..<shown).map { (rows[$0], columns[$0], mi[$0], p[$0], q[$0]) })
+        }
+    }
 
     /// Summarises `result`, listing at most `top` pairs.
     ///
@@ -77,6 +104,7 @@ public struct OutputSummary: Sendable {
         maximum = highest.map(pair)
         minimum = lowest.map(pair)
         configuration = result.attributes["configuration"].flatMap(JSONValue.parse) ?? .null
+        edges = Edges.read(result.path, limit: max(limit, 5))
     }
 
     /// The run keys that are also parameters of the estimate (every other run key is about
@@ -148,6 +176,14 @@ public struct OutputSummary: Sendable {
             "times": .object(["start": text("start_time"), "end": text("end_time"), "merge": text("merge_time")]),
             "host": text("host"),
             "command_line": text("command_line"),
+            "significance": text("significance"),
+            "edges": edges.map { edges in
+                .object(["count": .int(edges.count), "fdr": edges.rate.isNaN ? .null : .double(edges.rate),
+                         "first": .array(edges.first.map { edge in
+                             .object(["var_i": .string(edge.rowName), "var_j": .string(edge.columnName), "mi": .double(edge.mi),
+                                      "pvalue": .double(edge.p), "qvalue": .double(edge.q)])
+                         })])
+            } ?? .null,
         ])
     }
 }

@@ -102,9 +102,13 @@ final class SignificanceState: @unchecked Sendable {
     /// The shared null, when the run uses one; pairs of ``samples`` samples use it.
     var null: NullDistribution? = nil
 
-    init(_ settings: SignificanceSettings) {
+    /// `--nan pairwise`: pairs with fewer samples fall back to per-pair permutations.
+    let pairwise: Bool
+
+    init(_ settings: SignificanceSettings, pairwise: Bool = false) {
         self.settings = settings
         self.test = settings.test
+        self.pairwise = pairwise
     }
 
     /// The p-value of `observed` (nats) for the pair of prepared `x`, `y` of `count`
@@ -122,7 +126,10 @@ final class SignificanceState: @unchecked Sendable {
 
     /// `/pvalue`'s `method` attribute.
     var description: String {
-        if let null { return "shared null (--normalization rank): " + null.description }
+        if let null {
+            return "shared null (--normalization rank): " + null.description
+                + (pairwise ? "; pairs with fewer samples (--nan pairwise) by per-pair permutations of the second variable's samples: " + test.description : "")
+        }
         return "per-pair permutations of the second variable's samples, seeded from (seed, pair, permutation): " + test.description
     }
 }
