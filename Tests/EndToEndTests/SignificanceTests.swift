@@ -118,3 +118,45 @@ import Testing
         #expect(pairs.allSatisfy { p[$0 + 15] == p[$0] }, "the mirror holds the same p")
     }
 }
+
+/// `/edges` as users read it (h5py into pandas-like columns) and as `inspect` shows it.
+@Suite struct EdgeListReadingTests {
+    @Test func theEdgeListIsReadByH5pyAndShownByInspect() throws {
+        let dir = makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let input = dir.appendingPathComponent("pairs.h5").path
+        try writeCorrelatedPairs(to: input, samples: 2000, rhos: [0.6, 0.4, 0, 0.35, 0], seed: 12)
+        let output = dir.appendingPathComponent("net.h5").path
+        let run = try runMibatch(["run", input, "--dataset", "/data", "-o", output, "--quiet", "--normalization", "rank",
+                                  "--permutations", "2000", "--fdr", "0.05", "--units", "bits"])
+        try #require(run.status == 0, "\(run.stderr)")
+        let script = """
+            import sys, h5py, numpy as np
+            f = h5py.File(sys.argv[1], "r")
+            e = f["edges"]
+            cols = {k: e[k][:] for k in ["row", "column", "row_name", "column_name", "mi", "pvalue", "qvalue"]}
+            n = len(cols["mi"])
+            assert all(len(v) == n for v in cols.values()), "columns differ in length"
+            mi, q = f["mi"][:], f["qvalue"][:]
+            for k in range(n):
+                i, j = int(cols["row"][k]), int(cols["column"][k])
+                assert cols["mi"][k] == mi[i, j] and cols["qvalue"][k] == q[i, j], (k, i, j)
+                assert cols["row_name"][k].decode() == f["var_i"][i].decode()
+            iu = np.triu_indices(mi.shape[0], 1)
+            assert n == int((q[iu] <= 0.05).sum())
+            assert e["qvalue"].attrs["fdr"] == 0.05
+            print(n, " ".join(f"{a.decode()}-{b.decode()}" for a, b in zip(cols["row_name"], cols["column_name"])))
+            """
+        let read = try runPython(script, [output])
+        let words = read.stdout.split(separator: " ")
+        let count = Int(words.first ?? "") ?? -1
+        #expect(count >= 3, "the pairs at rho 0.6, 0.4 and 0.35 are edges: \(read.stdout)")
+        #expect(read.stdout.contains("v0-v1") && read.stdout.contains("v2-v3") && read.stdout.contains("v6-v7"), "\(read.stdout)")
+        let inspect = try runMibatch(["inspect", output])
+        #expect(inspect.stdout.contains("edges: \(count) pairs of q <= 0.05"), "\(inspect.stdout)")
+        #expect(inspect.stdout.contains("p-values"), "\(inspect.stdout)")
+        let json = try runMibatch(["inspect", output, "--json"])
+        let object = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any]
+        #expect((object?["edges"] as? [String: Any])?["count"] as? Int == count)
+    }
+}
