@@ -68,6 +68,19 @@ extension MIMatrix {
         }
         edges = list
     }
+
+    /// Drops every matrix layer (`--output-matrices none`): the file then holds `/var_i`,
+    /// `/var_j` and `/edges`. Returns the root attributes that record it.
+    mutating func dropMatrices() -> [(String, String)] {
+        let status = self.status, width = columnNames.count, symmetric = isSymmetric
+        var computed = 0, failed = 0
+        for index in status.indices where !(symmetric && index % width <= index / width) {
+            if status[index] == PairStatus.computed.rawValue { computed += 1 } else if status[index] == PairStatus.failed.rawValue { failed += 1 }
+        }
+        layers = MatrixLayers()
+        return [("matrices", "none (--output-matrices none): only /edges is written"),
+                ("computed_pairs", "\(computed)"), ("failed_pairs", "\(failed)")]
+    }
 }
 
 import HDF5

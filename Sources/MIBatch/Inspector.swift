@@ -33,7 +33,12 @@ public enum Inspector {
                 }
             }
         }
-        row("status", "\(summary.computed) pairs computed, \(summary.failed) failed, \(summary.notComputed) not computed")
+        if result.matricesOmitted {
+            row("status", "\(attributes["computed_pairs"] ?? "?") pairs computed, \(attributes["failed_pairs"] ?? "?") failed; "
+                + "matrices not written (--output-matrices none): only the \(summary.computed) pairs of /edges below")
+        } else {
+            row("status", "\(summary.computed) pairs computed, \(summary.failed) failed, \(summary.notComputed) not computed")
+        }
         if let low = summary.minimum, let high = summary.maximum {
             row("range", "\(format(low.value)) (\(low.rowName), \(low.columnName)) to \(format(high.value)) (\(high.rowName), \(high.columnName)) \(result.units)")
         } else {

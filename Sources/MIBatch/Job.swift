@@ -149,6 +149,7 @@ public enum Job {
                     matrix.selectEdges(rate: fdr)
                     text += "; /edges: the \(matrix.edges!.count) pairs of q <= \(fdr)"
                 }
+                if !configuration.outputMatrices { provenance.extraAttributes = matrix.dropMatrices() }
             } else {
                 text += "; q-values and /edges are computed by mibatch merge over all shards"
             }

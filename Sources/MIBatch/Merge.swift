@@ -19,12 +19,14 @@ public enum Merge {
         /// `/pvalue`'s `method` attribute, when present.
         var pValueMethod: String? = nil
 
-        /// The significance settings of the run that wrote the shard (`nil`: none).
-        var significance: SignificanceSettings? {
-            guard let text = attributes["configuration"], let data = text.data(using: .utf8),
-                  let configuration = try? JSONDecoder().decode(RunConfiguration.self, from: data) else { return nil }
-            return configuration.significance
+        /// The configuration of the run that wrote the shard (`nil` when unreadable).
+        var configuration: RunConfiguration? {
+            guard let text = attributes["configuration"], let data = text.data(using: .utf8) else { return nil }
+            return try? JSONDecoder().decode(RunConfiguration.self, from: data)
         }
+
+        /// The significance settings of the run that wrote the shard (`nil`: none).
+        var significance: SignificanceSettings? { configuration?.significance }
     }
 
     /// What a merge produced.
@@ -159,12 +161,15 @@ public enum Merge {
                     text += "; /edges: the \(matrix.edges!.count) pairs of q <= \(fdr)"
                 }
                 attributes["significance"] = text + " (computed by mibatch merge over all \(count) shards)"
+                if reference.configuration?.outputMatrices == false {
+                    for (key, value) in matrix.dropMatrices() { attributes[key] = value }
+                }
             } else {
                 attributes["significance"] = "p-values: " + (reference.pValueMethod ?? "") + "; no q-values: the merge is partial"
             }
         }
         let order = reference.attributeOrder.filter { attributes[$0] != nil }
-            + ["compression", "shards", "run_command_line", "merge_time", "significance"].filter { !reference.attributeOrder.contains($0) }
+            + ["compression", "shards", "run_command_line", "merge_time", "significance", "matrices", "computed_pairs", "failed_pairs"].filter { !reference.attributeOrder.contains($0) }
         try OutputWriter.write(matrix, attributes: order.compactMap { key in attributes[key].map { (key, $0) } }, units: attributes["units"] ?? "nats",
                                estimator: attributes["estimator"] ?? "", compression: compression, to: output, overwrite: force)
         return Outcome(output: output, merged: shards.count, expected: count, filledCells: offDiagonalCells - missingCells,

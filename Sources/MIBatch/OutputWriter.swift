@@ -52,8 +52,15 @@ public enum OutputWriter {
         guard let file = try? File.open(path),
               case .string(resultKey)? = try? file.attribute("result_configuration"),
               case .string(digest)? = try? file.attribute("input_digest"),
-              case .string(shard)? = try? file.attribute("shard"),
-              let status = try? file.dataset(MatrixLayer.status.path).readBytes(),
+              case .string(shard)? = try? file.attribute("shard") else {
+            throw .outputExists(path: path)
+        }
+        // An output of --output-matrices none records its counts.
+        if !file.contains(MatrixLayer.status.path), case let .string(computed)? = try? file.attribute("computed_pairs"),
+           case let .string(failed)? = try? file.attribute("failed_pairs"), let c = Int(computed), let f = Int(failed) {
+            return (c, f)
+        }
+        guard let status = try? file.dataset(MatrixLayer.status.path).readBytes(),
               let rows = try? file.dataset("/var_i").readStrings(),
               let columns = try? file.dataset("/var_j").readStrings() else {
             throw .outputExists(path: path)

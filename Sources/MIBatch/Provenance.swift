@@ -27,6 +27,9 @@ public struct Provenance: Sendable {
     public var variableSelection: GeneSelection? = nil
     /// How the p-values were computed and adjusted (`--permutations`; `nil`: none).
     public var significance: String? = nil
+    /// Root attributes added at the end (`matrices`, `computed_pairs`, `failed_pairs` of an
+    /// output without matrices).
+    public var extraAttributes: [(String, String)] = []
     /// Environment captured at start (SLURM ids, host).
     public var environment: [String: String] = ProcessInfo.processInfo.environment
 
@@ -93,7 +96,7 @@ public struct Provenance: Sendable {
             if let value = environment[key] { list.append((key.lowercased(), value)) }
         }
         list.append(("history", "\(Self.iso8601(end)): \(command)"))
-        return list
+        return list + extraAttributes
     }
 
     /// UTC ISO-8601 with seconds, e.g. `2026-11-29T05:01:02Z`.

@@ -22,6 +22,9 @@ public struct ResultFile: Sendable {
     public var filters: [String]
     /// `/mi`'s `units` attribute (`nats` when absent).
     public var units: String
+    /// The file holds only `/edges` (`--output-matrices none`): ``layers`` then hold the
+    /// edges' MI (status computed) and nothing elsewhere (status 0).
+    public var matricesOmitted = false
 
     /// Row-major `/mi` values (NaN where not computed or failed).
     public var values: [Double] { layers.values(.mi)! }
@@ -61,6 +64,9 @@ public struct ResultFile: Sendable {
             }
             let rowNames = try file.dataset("/var_i").readStrings()
             let columnNames = try file.dataset("/var_j").readStrings()
+            if !file.contains(MatrixLayer.mi.path) && file.contains("/edges/mi") {
+                return try edgesOnly(file, path: path, rowNames: rowNames, columnNames: columnNames, attributes: attributes, order: order)
+            }
             let layers = try MatrixLayers.read(from: file, rows: rowNames.count, columns: columnNames.count)
             let mi = try file.dataset(MatrixLayer.mi.path)
             var units = "nats"
@@ -74,6 +80,35 @@ public struct ResultFile: Sendable {
         } catch {
             throw .notAnOutput(path: path, reason: "\(error)")
         }
+    }
+
+    /// A file of `--output-matrices none`: the matrix rebuilt from `/edges` (each edge at
+    /// (row, column) and, all pairs, its mirror).
+    static func edgesOnly(_ file: File, path: String, rowNames: [String], columnNames: [String],
+                          attributes: [String: String], order: [String]) throws -> ResultFile {
+        let rows = try file.dataset("/edges/row").readAll().map { Int($0) }, columns = try file.dataset("/edges/column").readAll().map { Int($0) }
+        let mi = try file.dataset("/edges/mi").readAll(), p = try file.dataset("/edges/pvalue").readAll(), q = try file.dataset("/edges/qvalue").readAll()
+        guard [columns.count, mi.count, p.count, q.count].allSatisfy({ $0 == rows.count }),
+              rows.allSatisfy({ $0 >= 0 && $0 < rowNames.count }), columns.allSatisfy({ $0 >= 0 && $0 < columnNames.count }) else {
+            throw MIBatchError.notAnOutput(path: path, reason: "its /edges datasets differ in length or point outside /var_i and /var_j")
+        }
+        let width = columnNames.count, symmetric = rowNames == columnNames
+        var layers = MatrixLayers(filling: [.mi, .status, .pvalue, .qvalue], count: rowNames.count * width)
+        var values = [Double](repeating: .nan, count: rowNames.count * width), status = [UInt8](repeating: 0, count: values.count)
+        var pValues = values, qValues = values
+        for k in rows.indices {
+            for (r, c) in symmetric ? [(rows[k], columns[k]), (columns[k], rows[k])] : [(rows[k], columns[k])] {
+                values[r * width + c] = mi[k]; status[r * width + c] = PairStatus.computed.rawValue
+                pValues[r * width + c] = p[k]; qValues[r * width + c] = q[k]
+            }
+        }
+        layers[.mi] = .float64(values); layers[.status] = .uint8(status); layers[.pvalue] = .float64(pValues); layers[.qvalue] = .float64(qValues)
+        var units = "nats"
+        if case let .string(text)? = try file.dataset("/edges/mi").attribute("long_name"), text.contains("(bits)") { units = "bits" }
+        var result = ResultFile(path: path, rowNames: rowNames, columnNames: columnNames, layers: layers, attributes: attributes,
+                                attributeOrder: order, chunks: nil, filters: [], units: units)
+        result.matricesOmitted = true
+        return result
     }
 
     /// Whether `path` is an HDF5 file with `tool = mibatch` (false for anything unreadable).

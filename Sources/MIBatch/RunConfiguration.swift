@@ -86,6 +86,9 @@ public struct RunConfiguration: Codable, Equatable, Sendable {
     /// Directory where shared nulls are kept for other shards and runs (`--null-cache`);
     /// never changes results.
     public var nullCache: String? = nil
+    /// Write the p × p matrices (`--output-matrices all`, the default) or only `/edges`
+    /// (`none`, with `--fdr`; whole runs and merges, shards always keep their matrices).
+    public var outputMatrices: Bool = true
 
     /// Creates a configuration with the documented defaults.
     public init(input: String, dataset: String?, output: String) {
@@ -133,7 +136,7 @@ extension RunConfiguration {
     enum CodingKeys: String, CodingKey, CaseIterable {
         case input, dataset, variables, format, layer, raw, featureType, genes, topVariable, minCells, xVariables, yVariables, output, estimator, discrete, jitter, units, seed, threads,
              transpose, names, force, memory, progressInterval, quiet, shard, checkpointInterval, compression, nan,
-             allowExternal, significance, nullCache
+             allowExternal, significance, nullCache, outputMatrices
     }
 
     /// The keys of a configuration that are the run's own; every other key is a setting of
@@ -175,6 +178,7 @@ extension RunConfiguration {
         try container.encode(allowExternal, forKey: .allowExternal)
         try container.encodeIfPresent(significance, forKey: .significance)
         try container.encodeIfPresent(nullCache, forKey: .nullCache)
+        if !outputMatrices { try container.encode(outputMatrices, forKey: .outputMatrices) }
         try estimator.encodeSettings(to: encoder)
     }
 
@@ -213,5 +217,6 @@ extension RunConfiguration {
         allowExternal = try container.decode(Bool.self, forKey: .allowExternal)
         significance = try container.decodeIfPresent(SignificanceSettings.self, forKey: .significance)
         nullCache = try container.decodeIfPresent(String.self, forKey: .nullCache)
+        outputMatrices = try container.decodeIfPresent(Bool.self, forKey: .outputMatrices) ?? true
     }
 }

@@ -189,6 +189,7 @@ struct RunOptions: ParsableArguments {
         configuration.allowExternal = allowExternal
         configuration.significance = try significance.resolved()
         configuration.nullCache = significance.nullCache
+        configuration.outputMatrices = significance.writesMatrices
         let environment = ProcessInfo.processInfo.environment
         configuration.shard = shard.flatMap(ShardSpec.parse)
             ?? shards.flatMap { ShardSpec.fromSLURM(environment, count: $0) }

@@ -25,10 +25,13 @@ struct SignificanceOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Write /edges: every pair with q-value ≤ Q (indices, names, MI, p, q), sorted by MI descending. Needs --permutations.", valueName: "Q"))
     var fdr: Double?
 
+    @Option(name: .customLong("output-matrices"), help: ArgumentHelp("all (default) or none: write only /edges, not the p × p matrices (/mi, /status, /pvalue, /qvalue). Needs --fdr; shards keep their matrices for the merge, which then drops them.", valueName: "all|none"))
+    var outputMatrices: String?
+
     /// The flags given without `--permutations` (which they need).
     var dependents: [String] {
         [stopAfter.map { _ in "--permutation-stop" }, null.map { _ in "--null" }, nullCache.map { _ in "--null-cache" },
-         correction.map { _ in "--correction" }, fdr.map { _ in "--fdr" }].compactMap { $0 }
+         correction.map { _ in "--correction" }, fdr.map { _ in "--fdr" }, outputMatrices.map { _ in "--output-matrices" }].compactMap { $0 }
     }
 
     /// The settings, `nil` without `--permutations`.
@@ -48,6 +51,13 @@ struct SignificanceOptions: ParsableArguments {
             throw .invalidOption("\(first) needs --permutations N (p-values are off without it)")
         }
         if let problem = settings?.validationError { throw .invalidOption(problem) }
+        if let outputMatrices {
+            guard ["all", "none"].contains(outputMatrices) else { throw .invalidOption("--output-matrices must be all or none (got '\(outputMatrices)')") }
+            if outputMatrices == "none" && fdr == nil { throw .invalidOption("--output-matrices none needs --fdr Q: the output would hold nothing but the edge list") }
+        }
         return settings
     }
+
+    /// Whether the matrices are written.
+    var writesMatrices: Bool { outputMatrices != "none" }
 }

@@ -159,4 +159,44 @@ import Testing
         let object = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any]
         #expect((object?["edges"] as? [String: Any])?["count"] as? Int == count)
     }
+
+    /// `--output-matrices none`: only `/edges` (and the names), the same edges as the full
+    /// output, by a whole run and by a merge of 3 shards; `inspect` and `plot` read it; a
+    /// rerun recognises it as complete.
+    @Test func anOutputWithoutMatricesHoldsTheSameEdges() throws {
+        let dir = makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let input = dir.appendingPathComponent("pairs.h5").path
+        try writeCorrelatedPairs(to: input, samples: 2000, rhos: [0.6, 0.4, 0, 0.35, 0], seed: 12)
+        let options = ["--dataset", "/data", "--quiet", "--normalization", "rank", "--permutations", "2000", "--fdr", "0.05"]
+        let full = dir.appendingPathComponent("full.h5").path, bare = dir.appendingPathComponent("bare.h5").path
+        #expect(try runMibatch(["run", input, "-o", full] + options).status == 0)
+        let run = try runMibatch(["run", input, "-o", bare, "--output-matrices", "none"] + options)
+        try #require(run.status == 0, "\(run.stderr)")
+        let file = try File.open(bare)
+        for layer in ["/mi", "/status", "/pvalue", "/qvalue"] { #expect(!file.contains(layer), "\(layer) is not written") }
+        for name in ["/edges/row", "/edges/column", "/edges/mi", "/edges/pvalue", "/edges/qvalue"] {
+            #expect(try File.open(full).dataset(name).readAll().map(\.bitPattern) == file.dataset(name).readAll().map(\.bitPattern), "\(name)")
+        }
+        #expect(try file.attribute("computed_pairs").map { "\($0)" }?.contains("45") == true)
+        var shards: [String] = []
+        for index in 1...3 {
+            let shard = dir.appendingPathComponent("s.h5").path
+            #expect(try runMibatch(["run", input, "-o", shard, "--output-matrices", "none", "--shard", "\(index)/3"] + options).status == 0)
+            shards.append(dir.appendingPathComponent("s.shard-000\(index)-of-0003.h5").path)
+        }
+        #expect(try File.open(shards[0]).contains("/mi"), "a shard keeps its matrices for the merge")
+        let merged = dir.appendingPathComponent("merged.h5").path
+        #expect(try runMibatch(["merge"] + shards + ["-o", merged]).status == 0)
+        #expect(try !File.open(merged).contains("/mi"))
+        #expect(try File.open(merged).dataset("/edges/mi").readAll() == file.dataset("/edges/mi").readAll())
+        let inspect = try runMibatch(["inspect", bare])
+        #expect(inspect.status == 0 && inspect.stdout.contains("matrices not written"), "\(inspect.stdout)\(inspect.stderr)")
+        let plot = try runMibatch(["plot", bare, "-o", dir.appendingPathComponent("edges.svg").path])
+        #expect(plot.status == 0, "\(plot.stderr)")
+        let rerun = try runMibatch(["run", input, "-o", bare, "--output-matrices", "none"] + options.filter { $0 != "--quiet" })
+        #expect(rerun.status == 0 && rerun.stderr.contains("already holds this result"), "\(rerun.stderr)")
+        try expectRefused(["run", input, "-o", dir.appendingPathComponent("x.h5").path, "--output-matrices", "none", "--dataset", "/data",
+                           "--permutations", "100"], output: dir.appendingPathComponent("x.h5").path, status: 64, mentions: ["--fdr"])
+    }
 }

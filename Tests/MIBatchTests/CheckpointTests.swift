@@ -78,9 +78,10 @@ import Testing
         bytes += body
         Checkpoint.append64(&bytes, Checkpoint.fnv1a(body[...]))
         try Data(bytes).write(to: URL(fileURLWithPath: path))
-        // Version 1 predates only /samples; once the registry holds another layer, its
-        // journals are refused like version 2's (their cells lack that layer).
-        guard MatrixLayer.all == Checkpoint.Layout.version2.layers else {
+        // Version 1 predates /samples and /pvalue; once a journaled layer is neither in it nor
+        // declared newer, its journals are refused like version 2's (their cells lack it).
+        let v1 = Checkpoint.Layout.version1
+        guard Set(MatrixLayer.journaled).isSubset(of: Set(v1.layers + v1.predates)) else {
             #expect(throws: MIBatchError.self) { try Checkpoint.load(path: path, expected: header) }
             return
         }
@@ -104,7 +105,7 @@ import Testing
         var entries: [CellRecord] = []
         for cell in 0..<6 {
             var values = CellValues()
-            for layer in MatrixLayer.all { values[bits: layer] = MatrixLayerTests.bits(layer, cell * 13 + layer.rawValue) }
+            for layer in MatrixLayer.journaled { values[bits: layer] = MatrixLayerTests.bits(layer, cell * 13 + layer.rawValue) }
             entries.append(CellRecord(values: values, reason: UInt8(cell % 3), cell: cell))
         }
         entries.forEach(journal.record)
@@ -135,7 +136,7 @@ import Testing
         expected += count + entry
         Checkpoint.append64(&expected, Checkpoint.fnv1a((count + entry)[...]))
         #expect(try [UInt8](Data(contentsOf: URL(fileURLWithPath: path))) == expected)
-        #expect(Checkpoint.Layout.current.version == (MatrixLayer.all == Checkpoint.Layout.version2.layers ? 2 : 3))
+        #expect(Checkpoint.Layout.current.version == (MatrixLayer.journaled == Checkpoint.Layout.version2.layers ? 2 : 3))
     }
 
     /// A version-3 journal names its layers in the header; one of another layout is
@@ -143,7 +144,7 @@ import Testing
     @Test func versionThreeJournalsNameTheirLayersAndAreRewrittenWhenLoaded() throws {
         let path = temporaryPath()
         defer { unlink(path) }
-        let layout = Checkpoint.Layout(version: 3, layers: MatrixLayer.all.reversed())
+        let layout = Checkpoint.Layout(version: 3, layers: MatrixLayer.journaled.reversed())
         let journal = try Checkpoint(path: path, header: header, fresh: true, layout: layout)
         let first = record(2, 1.5, status: 1, samples: 40)
         journal.record(first)
@@ -163,7 +164,7 @@ import Testing
 
     /// Journals naming a layer this build does not know, or lacking one it writes, are refused.
     @Test func journalsOfOtherLayersAreRefused() throws {
-        for (layers, reason) in [(MatrixLayer.all.map { "\($0.name):\($0.element)" } + ["pvalue_test:float64"], "pvalue_test"),
+        for (layers, reason) in [(MatrixLayer.journaled.map { "\($0.name):\($0.element)" } + ["pvalue_test:float64"], "pvalue_test"),
                                  (["mi:float64", "status:uint8"], "has no /samples"), (["mi:int32", "status:uint8", "samples:int32"], "mi:int32")] {
             let path = temporaryPath()
             defer { unlink(path) }
