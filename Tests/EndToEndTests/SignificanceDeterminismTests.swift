@@ -147,8 +147,8 @@ import Testing
         let dir = makeTemporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
         let input = dir.appendingPathComponent("mixed.h5").path
-        try SignificanceTests.write(Array(SignificanceTests.independentColumns(n: 1000, seed: 8).prefix(30)), to: input)
-        let options = ["--permutations", "400", "--permutation-stop", "0", "--null", "per-pair"]
+        try SignificanceTests.write(Array(SignificanceTests.independentColumns(n: 500, seed: 8).prefix(24)), to: input)
+        let options = ["--permutations", "300", "--permutation-stop", "0", "--null", "per-pair"]
         let reference = dir.appendingPathComponent("ref.h5").path
         #expect(try runMibatch(["run", input, "--dataset", "/data", "-o", reference, "--quiet", "--threads", "2"] + options).status == 0)
         let output = dir.appendingPathComponent("out.h5").path
