@@ -74,7 +74,11 @@ extension Normalization {
 
     /// Φ⁻¹(p) for 0 < p < 1: Acklam's rational approximation (relative error 1.15e-9)
     /// refined by one Halley step on erfc, to about 1e-15.
+    ///
+    /// p > ½ is computed as −Φ⁻¹(1 − p) (1 − p is exact there): the Halley residual
+    /// Φ(x) − p cancels near p = 1 and left errors up to 1e-9 relative beyond p ≈ 0.99997.
     static func inverseNormal(_ p: Double) -> Double {
+        if p > 0.5 { return -inverseNormal(1 - p) }
         let a = [-3.969683028665376e+01, 2.209460984245205e+02, -2.759285104469687e+02, 1.383577518672690e+02, -3.066479806614716e+01, 2.506628277459239e+00]
         let b = [-5.447609879822406e+01, 1.615858368580409e+02, -1.556989798598866e+02, 6.680131188771972e+01, -1.328068155288572e+01]
         let c = [-7.784894002430293e-03, -3.223964580411365e-01, -2.400758277161838e+00, -2.549732539343734e+00, 4.374664141464968e+00, 2.938163982698783e+00]
