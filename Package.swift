@@ -6,6 +6,7 @@ import PackageDescription
 //                                                              ├─> CZlib (zlib, for PNG figures)
 //                                                              ├─> MISignificance (permutations, nulls, FDR) ──> MIEstimators
 //                                                              └─> MIEstimators (pure math, no I/O) ──> CMIKernels (C vector kernels)
+//                                                                                                   └─> CBLAS (OpenBLAS: GCMI's products)
 let package = Package(
     name: "mibatch",
     products: [
@@ -34,6 +35,13 @@ let package = Package(
         .target(name: "HDF5", dependencies: ["CHDF5"]),
         // zlib for the PNG figures (deflate, CRC-32); on Debian zlib1g-dev, on a Mac the SDK's.
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        // OpenBLAS (cblas_dgemm for all-pairs Gaussian-copula MI), through pkg-config's
+        // `openblas`: Debian's libopenblas-dev, Homebrew's openblas.
+        .systemLibrary(
+            name: "CBLAS",
+            pkgConfig: "openblas",
+            providers: [.apt(["libopenblas-dev"]), .brew(["openblas"])]
+        ),
         .target(
             name: "CMIKernels",
             // Optimized in debug builds too (the MINE tests train networks).
@@ -41,7 +49,7 @@ let package = Package(
         ),
         .target(
             name: "MIEstimators",
-            dependencies: ["CMIKernels"],
+            dependencies: ["CMIKernels", "CBLAS"],
             // The estimators' generic numeric kernels are ~100x slower unoptimized; keep
             // debug builds (and so `swift test`) usable by optimizing this module always.
             swiftSettings: [.unsafeFlags(["-O"], .when(configuration: .debug))]

@@ -8,6 +8,8 @@ public enum EstimatorKind: String, Codable, CaseIterable, Sendable {
     case binned
     /// MINE (Belghazi 2018): a statistics network trained on the Donsker–Varadhan bound (``MINE``).
     case mine
+    /// Gaussian-copula MI (Ince et al. 2017): copula normal scores, then Gaussian MI (``GCMI``).
+    case gcmi
 }
 
 /// The registry of estimators: the run's estimator and its settings, one value.
@@ -22,6 +24,8 @@ public enum EstimatorChoice: Equatable, Sendable {
     case binned(Binned.Settings)
     /// MINE.
     case mine(MINE.Settings)
+    /// Gaussian copula.
+    case gcmi(GCMI.Settings)
 
     /// The estimator `kind` with its default settings.
     public init(_ kind: EstimatorKind) {
@@ -29,6 +33,7 @@ public enum EstimatorChoice: Equatable, Sendable {
         case .ksg: self = .ksg(KSG.Settings())
         case .binned: self = .binned(Binned.Settings())
         case .mine: self = .mine(MINE.Settings())
+        case .gcmi: self = .gcmi(GCMI.Settings())
         }
     }
 
@@ -38,6 +43,7 @@ public enum EstimatorChoice: Equatable, Sendable {
         case .ksg: return .ksg
         case .binned: return .binned
         case .mine: return .mine
+        case .gcmi: return .gcmi
         }
     }
 
@@ -47,6 +53,7 @@ public enum EstimatorChoice: Equatable, Sendable {
         case let .ksg(settings): return settings
         case let .binned(settings): return settings
         case let .mine(settings): return settings
+        case let .gcmi(settings): return settings
         }
     }
 
@@ -58,6 +65,7 @@ public enum EstimatorChoice: Equatable, Sendable {
         case let .ksg(settings): return KSG(settings: settings)
         case let .binned(settings): return Binned(settings: settings)
         case let .mine(settings): return MINE(settings: settings)
+        case let .gcmi(settings): return GCMI(settings: settings)
         }
     }
 
@@ -67,6 +75,7 @@ public enum EstimatorChoice: Equatable, Sendable {
         case .ksg: self = .ksg(try KSG.Settings(from: decoder))
         case .binned: self = .binned(try Binned.Settings(from: decoder))
         case .mine: self = .mine(try MINE.Settings(from: decoder))
+        case .gcmi: self = .gcmi(try GCMI.Settings(from: decoder))
         }
     }
 

@@ -57,6 +57,9 @@ extension RunConfiguration {
     /// - Throws: ``MIBatchError/invalidOption(_:)`` naming every unknown name.
     func discreteMask(names: [String]) throws(MIBatchError) -> [Bool] {
         guard let discrete, !discrete.isEmpty else { return [] }
+        if estimator.kind == .gcmi {
+            throw .invalidOption("--discrete does not apply to --estimator gcmi (a Gaussian copula models continuous variables); use --estimator ksg or binned for categorical variables")
+        }
         if discrete == ["all"] { return Array(repeating: true, count: names.count) }
         var positions: [String: Int] = [:]
         for (i, name) in names.enumerated() where positions[name] == nil { positions[name] = i }

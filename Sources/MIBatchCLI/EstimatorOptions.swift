@@ -9,6 +9,13 @@ extension Binned.BiasCorrection: ExpressibleByArgument {}
 extension MINE.Optimizer: ExpressibleByArgument {}
 extension TieHandling: ExpressibleByArgument {}
 
+/// `--bias-correction`'s values: binned takes none or miller-madow, gcmi none or gaussian.
+enum BiasCorrectionArgument: String, ExpressibleByArgument, CaseIterable {
+    case none
+    case millerMadow = "miller-madow"
+    case gaussian
+}
+
 /// The options of one estimator: parsed as one group, resolved into its settings.
 ///
 /// Every option is optional, so a group knows which of its options were given: the
@@ -69,14 +76,33 @@ struct BinnedOptions: EstimatorOptionGroup {
     @Option(help: ArgumentHelp("Binned: bins per dimension, at least 2 (default: \(Binned.Settings().bins)).", valueName: "BINS"))
     var bins: Int?
 
-    @Option(name: .customLong("bias-correction"), help: ArgumentHelp("Binned: bias correction, none (default) or miller-madow.", valueName: "CORRECTION"))
-    var biasCorrection: Binned.BiasCorrection?
+    @Option(name: .customLong("bias-correction"), help: ArgumentHelp("Bias correction. Binned: none (default) or miller-madow. GCMI: gaussian (default; Ince et al. 2017, exact for Gaussian data) or none.", valueName: "CORRECTION"))
+    var biasCorrection: BiasCorrectionArgument?
 
     var given: [String] { [bins.map { _ in "--bins" }, biasCorrection.map { _ in "--bias-correction" }].compactMap { $0 } }
 
+    /// `--bias-correction gaussian` is GCMI's.
+    var binnedCorrection: Binned.BiasCorrection? {
+        switch biasCorrection {
+        case nil, .gaussian?: return nil
+        case .none?: return Binned.BiasCorrection.none
+        case .millerMadow?: return .millerMadow
+        }
+    }
+
     func settings(_ treatment: TreatmentOptions) -> Binned.Settings {
         let defaults = Binned.Settings()
-        return Binned.Settings(bins: bins ?? defaults.bins, biasCorrection: biasCorrection ?? defaults.biasCorrection)
+        return Binned.Settings(bins: bins ?? defaults.bins, biasCorrection: binnedCorrection ?? defaults.biasCorrection)
+    }
+
+    /// GCMI's settings from `--bias-correction` (`nil` when the value is binned's only).
+    func gcmiSettings() -> GCMI.Settings? {
+        switch biasCorrection {
+        case nil: return GCMI.Settings()
+        case .gaussian?: return GCMI.Settings(biasCorrection: .gaussian)
+        case .none?: return GCMI.Settings(biasCorrection: .none)
+        case .millerMadow?: return nil
+        }
     }
 }
 
@@ -149,7 +175,7 @@ struct MINEOptions: EstimatorOptionGroup {
 /// The estimator option groups together: the chosen estimator's settings, validation, and
 /// which given options another estimator would have used.
 struct EstimatorOptions: ParsableArguments {
-    @Option(help: "Estimator: ksg (k-nearest neighbours), binned (equal-width bins, plug-in) or mine (neural; default MINE-Global-Corrected).")
+    @Option(help: "Estimator: ksg (k-nearest neighbours), binned (equal-width bins, plug-in), mine (neural; default MINE-Global-Corrected) or gcmi (Gaussian copula: fast, rank-based, a lower bound blind to non-monotone dependence).")
     var estimator: EstimatorKind = .ksg
 
     @OptionGroup(title: "KSG options") var ksg: KSGOptions
@@ -163,6 +189,7 @@ struct EstimatorOptions: ParsableArguments {
         case .ksg: return .ksg(ksg.settings(treatment))
         case .binned: return .binned(binned.settings(treatment))
         case .mine: return .mine(mine.settings(treatment))
+        case .gcmi: return .gcmi(binned.gcmiSettings() ?? GCMI.Settings())
         }
     }
 
@@ -170,14 +197,24 @@ struct EstimatorOptions: ParsableArguments {
     var ignored: [String] {
         var flags: [String] = []
         if estimator != .ksg { flags += ksg.given }
-        if estimator != .binned { flags += binned.given }
+        if estimator == .gcmi {
+            if binned.bins != nil { flags.append("--bins") }
+        } else if estimator != .binned {
+            flags += binned.given
+        }
         if estimator != .mine { flags += mine.given }
-        if estimator == .binned { flags += treatment.given }
+        if estimator == .binned || estimator == .gcmi { flags += treatment.given }
         return flags
     }
 
     func validate() throws {
         for problem in [ksg.problem(treatment), binned.problem(treatment)].compactMap({ $0 }) { throw ValidationError(problem) }
+        if estimator == .binned, binned.biasCorrection == .gaussian {
+            throw ValidationError("--bias-correction gaussian is the gcmi estimator's; binned takes none or miller-madow")
+        }
+        if estimator == .gcmi, binned.biasCorrection == .millerMadow {
+            throw ValidationError("--bias-correction miller-madow is the binned estimator's; gcmi takes gaussian (default) or none")
+        }
         if estimator == .mine || !mine.given.isEmpty, let problem = mine.settings(treatment).validationError {
             throw ValidationError("--mine-*: \(problem)")
         }

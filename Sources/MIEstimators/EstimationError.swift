@@ -19,6 +19,10 @@ public enum EstimationError: Error, Equatable, Sendable, CustomStringConvertible
     /// Differences between values overflow `Double` (a variable spans more than ~1.8e308,
     /// e.g. |values| near 1e308), so distances are not finite.
     case valueRangeOverflow
+    /// A multi-dimensional variable whose `dimension` columns are linearly dependent after
+    /// normalization: only `rank` of them carry information (the Gaussian-copula estimator
+    /// needs a regular covariance).
+    case singularCovariance(dimension: Int, rank: Int)
 
     /// A message a user can act on.
     public var description: String {
@@ -35,6 +39,9 @@ public enum EstimationError: Error, Equatable, Sendable, CustomStringConvertible
             return "\(count) value(s) are NaN or infinite; remove or impute them before estimating MI"
         case .valueRangeOverflow:
             return "values are so large (~1e308) that their differences overflow; rescale the data"
+        case .singularCovariance(let dimension, let rank):
+            return "the \(dimension) columns of the variable are linearly dependent after the copula normalization "
+                + "(rank \(rank)); drop the redundant columns"
         }
     }
 }

@@ -29,8 +29,12 @@ extension Normalization {
     /// - Throws: ``EstimationError/nonFiniteValues(count:)`` for NaN/±∞;
     ///   ``EstimationError/constantVariable`` when a column has a single distinct value
     ///   (its ranks would be pure noise) or no samples.
+    /// `scores` (default ``normalScores(count:)``) gives the value of each rank, lowest
+    /// first; the Gaussian-copula estimator passes ``copulaScores(count:)``.
+    ///
     /// - Complexity: O(n·d·log n).
-    public static func applyRank(to v: VariableData, seed: UInt64, variableIndex: UInt64) throws(EstimationError) -> VariableData {
+    public static func applyRank(to v: VariableData, seed: UInt64, variableIndex: UInt64,
+                                 scores scoresOf: (Int) -> [Double] = normalScores) throws(EstimationError) -> VariableData {
         let bad = v.values.reduce(0) { $0 + ($1.isFinite ? 0 : 1) }
         if bad > 0 { throw .nonFiniteValues(count: bad) }
         let n = v.count, d = v.dimension
@@ -38,6 +42,7 @@ extension Normalization {
         var out = [Double](repeating: 0, count: n * d)
         var order = [Int](repeating: 0, count: n)
         var keys = [UInt64](repeating: 0, count: n)
+        let scores = scoresOf(n)
         for j in 0..<d {
             var generator = SeededGenerator(seed: seed, stream: rankStream(variableIndex: variableIndex, column: j))
             for i in 0..<n { keys[i] = generator.next() }
@@ -53,7 +58,6 @@ extension Normalization {
                 if x != y { return x < y }
                 return keys[a] != keys[b] ? keys[a] < keys[b] : a < b
             }
-            let scores = normalScores(count: n)
             for (rank, i) in order.enumerated() { out[i * d + j] = scores[rank] }
         }
         return VariableData(count: n, dimension: d, values: out)
@@ -72,12 +76,27 @@ extension Normalization {
         return scores
     }
 
+    /// Φ⁻¹((r + 1)/(n + 1)) for r = 0 ..< n: the copula normalization of Ince et al. (2017)
+    /// and frites' `copnorm` (the empirical CDF at each rank, then the normal quantile);
+    /// exactly antisymmetric like ``normalScores(count:)``.
+    ///
+    /// - Complexity: O(n).
+    public static func copulaScores(count n: Int) -> [Double] {
+        var scores = [Double](repeating: 0, count: n)
+        for r in 0..<(n / 2) {
+            let z = inverseNormal((Double(r) + 1) / (Double(n) + 1))
+            scores[r] = z
+            scores[n - 1 - r] = -z
+        }
+        return scores
+    }
+
     /// Φ⁻¹(p) for 0 < p < 1: Acklam's rational approximation (relative error 1.15e-9)
     /// refined by one Halley step on erfc, to about 1e-15.
     ///
     /// p > ½ is computed as −Φ⁻¹(1 − p) (1 − p is exact there): the Halley residual
     /// Φ(x) − p cancels near p = 1 and left errors up to 1e-9 relative beyond p ≈ 0.99997.
-    static func inverseNormal(_ p: Double) -> Double {
+    public static func inverseNormal(_ p: Double) -> Double {
         if p > 0.5 { return -inverseNormal(1 - p) }
         let a = [-3.969683028665376e+01, 2.209460984245205e+02, -2.759285104469687e+02, 1.383577518672690e+02, -3.066479806614716e+01, 2.506628277459239e+00]
         let b = [-5.447609879822406e+01, 1.615858368580409e+02, -1.556989798598866e+02, 6.680131188771972e+01, -1.328068155288572e+01]
