@@ -201,12 +201,18 @@ final class Checkpoint: @unchecked Sendable {
 
     /// Records a finished cell (any thread); written at the next `flush`, or now when
     /// ``flushBytes`` of cells are waiting.
-    func record(_ entry: CellRecord) {
+    func record(_ entry: CellRecord) { record([entry]) }
+
+    /// Records finished cells under one lock (``record(_:)-(CellRecord)``).
+    func record(_ entries: [CellRecord]) {
+        let layers = layout.layers, hasReason = layout.hasReason
         let full = pending.withLock { list in
-            Self.append32(&list.bytes, UInt32(entry.cell))
-            for layer in layout.layers { Self.appendBits(&list.bytes, entry.values[bits: layer], count: layer.element.bytes) }
-            if layout.hasReason { list.bytes.append(entry.reason) }
-            list.count += 1
+            for entry in entries {
+                Self.append32(&list.bytes, UInt32(entry.cell))
+                for layer in layers { Self.appendBits(&list.bytes, entry.values[bits: layer], count: layer.element.bytes) }
+                if hasReason { list.bytes.append(entry.reason) }
+            }
+            list.count += entries.count
             return list.bytes.count >= Self.flushBytes
         }
         if full { flush() }

@@ -56,6 +56,9 @@ public final class Engine: @unchecked Sendable {
 
     /// Called on worker threads for every finished cell.
     public var onCellDone: (@Sendable (CellRecord) -> Void)?
+    /// Called on worker threads with the records of finished cells, a cell or a panel's cells
+    /// at a time (one call, one lock, where ``onCellDone`` makes one per cell).
+    public var onCellsDone: (@Sendable ([CellRecord]) -> Void)?
     /// Called on the calling thread with notices and warnings (the shared null's cost).
     public var onNotice: ((String) -> Void)?
     /// Samples dropped by `--nan drop-rows` (known after ``scanInput()``).
@@ -248,18 +251,19 @@ public final class Engine: @unchecked Sendable {
                 }
             }
             let lookup = first.merging(second) { a, _ in a }
-            let kernel = self.kernel, plan = self.plan, cancellation = self.cancellation
-            let onCellDone = self.onCellDone
-            // Costliest cells first; idle workers steal. Cancellation is checked between cells.
-            let tasks = pending.indices.map { WorkStealingPool.WorkItem(index: $0, cost: plan.cellCost(pending[$0])) }
-            _ = WorkStealingPool.run(threads: configuration.threads, tasks: tasks,
-                                     isCancelled: { cancellation.isCancelled }) { [doneCount = self.doneCountBox] slot in
-                let cell = pending[slot]
-                let (r, c) = plan.cells[cell]
-                kernel.run(cell, lookup[plan.pairs.rows[r]] ?? nil, lookup[plan.pairs.columns[c]] ?? nil)
-                onCellDone?(kernel.record(cell))
-                doneCount.increment()
+            let onCellDone = self.onCellDone, onCellsDone = self.onCellsDone
+            let report: (@Sendable ([CellRecord]) -> Void)?
+            if onCellDone == nil && onCellsDone == nil {
+                report = nil
+            } else {
+                report = { @Sendable (records: [CellRecord]) in
+                    onCellsDone?(records)
+                    if let onCellDone { for record in records { onCellDone(record) } }
+                }
             }
+            let runner = TileRunner(kernel: kernel, plan: plan, threads: configuration.threads, cancellation: cancellation,
+                                    onCellsDone: report) { [doneCount = self.doneCountBox] in doneCount.add($0) }
+            runner.run(pending, lookup: lookup)
             if cancellation.isCancelled { cancelled = true; break }
         }
         if let pending = prefetch { _ = try? pending.result.wait() }
@@ -293,7 +297,7 @@ public final class Engine: @unchecked Sendable {
 
     struct Counter: @unchecked Sendable {
         let engine: Engine
-        func increment() { engine.doneCount.add(1, ordering: .relaxed) }
+        func add(_ count: Int) { engine.doneCount.add(count, ordering: .relaxed) }
     }
 }
 

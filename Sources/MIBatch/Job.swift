@@ -107,7 +107,7 @@ public enum Job {
         let restored = try Checkpoint.load(path: checkpointPath, expected: header)
         if let restored { log("notice: resuming from \(checkpointPath): \(restored.count) of \(engine.totalCells) pairs already done") }
         let checkpoint = try Checkpoint(path: checkpointPath, header: header, fresh: restored == nil)
-        engine.onCellDone = { [checkpoint] entry in checkpoint.record(entry) }
+        engine.onCellsDone = { [checkpoint] entries in checkpoint.record(entries) }
         engine.onNotice = log
 
         let trap = SignalTrap { engine.cancellation.cancel() }

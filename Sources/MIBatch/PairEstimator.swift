@@ -23,10 +23,14 @@ struct PairEstimator: Sendable {
     private let base: any ErasedEstimator
     /// The run's seed (tie-handling noise, MINE's streams).
     let seed: UInt64
+    /// The Gaussian-copula estimator when it is the run's (its scalar pairs go through panel
+    /// products, ``TileRunner``).
+    let gcmi: GCMI?
 
     init(_ configuration: RunConfiguration) {
         base = Self.erase(configuration.estimator.makeEstimator())
         seed = configuration.seed
+        if case let .gcmi(settings) = configuration.estimator { gcmi = GCMI(settings: settings) } else { gcmi = nil }
     }
 
     private static func erase<E: MutualInformationEstimator>(_ estimator: E) -> any ErasedEstimator {

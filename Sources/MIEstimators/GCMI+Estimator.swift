@@ -62,8 +62,9 @@ extension GCMI: MutualInformationEstimator {
         return Double(max(samples, 2)) * max(1, half * half) + Double(dimensions * dimensions * dimensions)
     }
 
-    /// n·8·d for the scores, plus the ranking's transient copies (n·24).
-    public func preparedBytes(samples: Int, dimension: Int) -> Int { samples * (8 * dimension + 24) + 8 * dimension * dimension + 64 }
+    /// n·8·d for the scores and the Gram matrix; the ranking's transient copies (n·24 bytes)
+    /// exist for the few variables being prepared at once.
+    public func preparedBytes(samples: Int, dimension: Int) -> Int { samples * 8 * dimension + 8 * dimension * dimension + 64 }
 
     /// The copula normalization (``GCMI/prepare(_:seed:variableIndex:)``). Declared-discrete
     /// variables are refused by the run configuration before they get here.
