@@ -20,25 +20,33 @@ struct TileRunner: Sendable {
     /// Counts finished cells (progress).
     let done: @Sendable (Int) -> Void
 
-    /// Runs `pending` (cell indices of one tile) with the prepared variables in `lookup`.
+    /// Runs `pending` (cell indices of one tile, ascending) with the prepared variables in `lookup`.
     func run(_ pending: [Int], lookup: [Int: PreparedVariable?]) {
+        guard let gcmi = kernel.estimator.gcmi else { return runSingly(pending, lookup: lookup) }
+        // Each variable of the tile looked up and classified once, not per cell.
+        var scalar: [Int: Scalar] = [:]
+        for (variable, prepared) in lookup {
+            if let found = Self.scalarScores(prepared) { scalar[variable] = found }
+        }
         var single: [Int] = []
         var panelled: [(cell: Int, row: Int, column: Int)] = []
-        if let gcmi = kernel.estimator.gcmi {
-            for cell in pending {
-                let (r, c) = plan.cells[cell]
-                if Self.scalarScores(lookup[plan.pairs.rows[r]] ?? nil) != nil, Self.scalarScores(lookup[plan.pairs.columns[c]] ?? nil) != nil {
-                    panelled.append((cell, r, c))
-                } else {
-                    single.append(cell)
-                }
+        panelled.reserveCapacity(pending.count)
+        let rowIsScalar = plan.pairs.rows.map { scalar[$0] != nil }
+        let columnIsScalar = plan.pairs.isSymmetric ? rowIsScalar : plan.pairs.columns.map { scalar[$0] != nil }
+        for (cell, position) in zip(pending, plan.cells.positions(pending)) {
+            if rowIsScalar[position.row] && columnIsScalar[position.column] {
+                panelled.append((cell, position.row, position.column))
+            } else {
+                single.append(cell)
             }
-            if !panelled.isEmpty { runPanels(panelled, lookup: lookup, gcmi: gcmi) }
-        } else {
-            single = pending
         }
+        if !panelled.isEmpty { runPanels(panelled, scalar: scalar, gcmi: gcmi) }
         if !single.isEmpty { runSingly(single, lookup: lookup) }
     }
+
+    /// A scalar GCMI variable prepared whole: its prepared data, its scores and the samples
+    /// it used (`--nan pairwise`; 0 otherwise).
+    typealias Scalar = (data: PreparedData, scores: GCMI.Prepared, used: Int)
 
     /// The GCMI scores of a variable prepared whole and scalar, with its sample count as used.
     static func scalarScores(_ variable: PreparedVariable?) -> (data: PreparedData, scores: GCMI.Prepared, used: Int)? {
@@ -69,54 +77,75 @@ struct TileRunner: Sendable {
     }
 
     /// The panel route: panels of the tile's row and column variables, one task per pair of
-    /// panels holding cells.
-    private func runPanels(_ cells: [(cell: Int, row: Int, column: Int)], lookup: [Int: PreparedVariable?], gcmi: GCMI) {
+    /// panels holding cells. Without `--permutations`, values go straight into the `/mi`,
+    /// `/status` (and `/samples`) buffers, with no per-cell dispatch over layers.
+    private func runPanels(_ cells: [(cell: Int, row: Int, column: Int)], scalar: [Int: Scalar], gcmi: GCMI) {
         let width = GCMI.panelWidth
-        let rows = Array(Set(cells.map(\.row))).sorted(), columns = Array(Set(cells.map(\.column))).sorted()
-        func panels(_ positions: [Int], _ variables: [Int]) -> [GCMI.Panel] {
-            stride(from: 0, to: positions.count, by: width).map { start in
-                GCMI.Panel(positions[start..<min(start + width, positions.count)].map {
-                    Self.scalarScores(lookup[variables[$0]] ?? nil)!.scores
-                })
+        let pairs = plan.pairs
+        var rowSlot = [Int32](repeating: -1, count: pairs.rows.count)
+        var columnSlot = [Int32](repeating: -1, count: pairs.columns.count)
+        for entry in cells { rowSlot[entry.row] = 0; columnSlot[entry.column] = 0 }
+        var rows: [Int] = [], columns: [Int] = []
+        for r in rowSlot.indices where rowSlot[r] == 0 { rowSlot[r] = Int32(rows.count); rows.append(r) }
+        for c in columnSlot.indices where columnSlot[c] == 0 { columnSlot[c] = Int32(columns.count); columns.append(c) }
+        let rowVariables = rows.map { scalar[pairs.rows[$0]]! }
+        let columnVariables = rows == columns && plan.pairs.isSymmetric ? rowVariables : columns.map { scalar[pairs.columns[$0]]! }
+        func panels(_ variables: [Scalar]) -> [GCMI.Panel] {
+            stride(from: 0, to: variables.count, by: width).map { start in
+                GCMI.Panel(variables[start..<min(start + width, variables.count)].map(\.scores))
             }
         }
-        let rowPanels = panels(rows, plan.pairs.rows)
-        let columnPanels = rows == columns && plan.pairs.rows == plan.pairs.columns ? rowPanels : panels(columns, plan.pairs.columns)
-        // Position of each matrix row and column in its panel.
-        var rowSlot = [Int32](repeating: -1, count: plan.pairs.rows.count)
-        for (i, r) in rows.enumerated() { rowSlot[r] = Int32(i) }
-        var columnSlot = [Int32](repeating: -1, count: plan.pairs.columns.count)
-        for (i, c) in columns.enumerated() { columnSlot[c] = Int32(i) }
+        let rowUsed = rowVariables.map(\.used), columnUsed = columnVariables.map(\.used)
+        let rowPanels = panels(rowVariables)
+        let columnPanels = rows == columns && plan.pairs.isSymmetric ? rowPanels : panels(columnVariables)
         // Cells by task (row panel, column panel), in the tile's cell order.
         var buckets: [[Int]] = Array(repeating: [], count: rowPanels.count * columnPanels.count)
-        var positions: [[Int32]] = Array(repeating: [], count: buckets.count)
         for (index, entry) in cells.enumerated() {
             let i = Int(rowSlot[entry.row]), j = Int(columnSlot[entry.column])
-            let task = (i / width) * columnPanels.count + j / width
-            buckets[task].append(index)
-            positions[task].append(Int32((i % width) * width + j % width))
+            buckets[(i / width) * columnPanels.count + j / width].append(index)
         }
         let tasks = buckets.indices.filter { !buckets[$0].isEmpty }
-        let cellsByTask = buckets, slotsByTask = positions
-        let kernel = self.kernel, plan = self.plan, onCellsDone = self.onCellsDone, done = self.done
+        let cellsByTask = buckets, rowSlots = rowSlot, columnSlots = columnSlot
+        let kernel = self.kernel, onCellsDone = self.onCellsDone, done = self.done
         let items = tasks.indices.map { WorkStealingPool.WorkItem(index: $0, cost: Double(cellsByTask[tasks[$0]].count)) }
-        let columnCount = columnPanels.count
+        let columnCount = columnPanels.count, matrixWidth = pairs.columns.count, symmetric = pairs.isSymmetric
+        let mi = kernel.layers.buffer(.mi, as: Double.self)!, status = kernel.status
+        let samples = kernel.layers.buffer(.samples, as: Int32.self)
+        let scale = kernel.scale, direct = kernel.significance == nil
         _ = WorkStealingPool.run(threads: threads, tasks: items, isCancelled: { [cancellation] in cancellation.isCancelled }) { slot in
             let task = tasks[slot]
             let a = rowPanels[task / columnCount], b = columnPanels[task % columnCount]
             var product = GCMI.PanelProduct()
             GCMI.multiply(a, b, into: &product)
+            let bias = gcmi.scalarBias(samples: a.samples)
             var records: [CellRecord] = []
             records.reserveCapacity(cellsByTask[task].count)
-            for (k, index) in cellsByTask[task].enumerated() {
+            for index in cellsByTask[task] {
                 let entry = cells[index]
-                let position = Int(slotsByTask[task][k])
-                let nats = gcmi.estimate(product, row: position / width, column: position % width, a, b)
-                let x = Self.scalarScores(lookup[plan.pairs.rows[entry.row]] ?? nil)!
-                let y = Self.scalarScores(lookup[plan.pairs.columns[entry.column]] ?? nil)!
-                kernel.store(entry.cell, nats: nats, x.data, y.data, variables: (plan.pairs.rows[entry.row], plan.pairs.columns[entry.column]),
-                             used: max(x.used, y.used))
-                records.append(kernel.record(entry.cell))
+                let i = Int(rowSlots[entry.row]), j = Int(columnSlots[entry.column])
+                let nats = GCMI.estimate(product, row: i % width, column: j % width, a, b, bias: bias)
+                let used = max(rowUsed[i], columnUsed[j])
+                let value = nats * scale
+                if direct && !value.isNaN {
+                    let offset = entry.row * matrixWidth + entry.column
+                    mi[offset] = value
+                    status[offset] = PairStatus.computed.rawValue
+                    samples?[offset] = Int32(clamping: used)
+                    if symmetric {
+                        let mirror = entry.column * matrixWidth + entry.row
+                        mi[mirror] = value
+                        status[mirror] = PairStatus.computed.rawValue
+                        samples?[mirror] = Int32(clamping: used)
+                    }
+                    var values = CellValues.fill
+                    values[.mi, as: Double.self] = value
+                    values[.status, as: UInt8.self] = PairStatus.computed.rawValue
+                    values[.samples, as: Int32.self] = Int32(clamping: used)
+                    records.append(CellRecord(values: values, reason: FailureReason.none.rawValue, cell: entry.cell))
+                } else {
+                    kernel.store(entry.cell, nats: nats, rowVariables[i].data, columnVariables[j].data, variables: (pairs.rows[entry.row], pairs.columns[entry.column]), used: used)
+                    records.append(kernel.record(entry.cell))
+                }
             }
             onCellsDone?(records)
             done(records.count)

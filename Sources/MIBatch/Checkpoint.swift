@@ -205,13 +205,26 @@ final class Checkpoint: @unchecked Sendable {
 
     /// Records finished cells under one lock (``record(_:)-(CellRecord)``).
     func record(_ entries: [CellRecord]) {
-        let layers = layout.layers, hasReason = layout.hasReason
-        let full = pending.withLock { list in
+        let layers = layout.layers.map { ($0, $0.element.bytes) }, hasReason = layout.hasReason
+        // Encoded outside the lock; appended in one copy under it.
+        let size = 4 + layers.reduce(0) { $0 + $1.1 } + (hasReason ? 1 : 0)
+        var bytes = [UInt8](repeating: 0, count: entries.count * size)
+        bytes.withUnsafeMutableBytes { out in
+            var at = 0
             for entry in entries {
-                Self.append32(&list.bytes, UInt32(entry.cell))
-                for layer in layers { Self.appendBits(&list.bytes, entry.values[bits: layer], count: layer.element.bytes) }
-                if hasReason { list.bytes.append(entry.reason) }
+                out.storeBytes(of: UInt32(entry.cell).littleEndian, toByteOffset: at, as: UInt32.self)
+                at += 4
+                for (layer, count) in layers {
+                    withUnsafeBytes(of: entry.values[bits: layer].littleEndian) { source in
+                        out.baseAddress!.advanced(by: at).copyMemory(from: source.baseAddress!, byteCount: count)
+                    }
+                    at += count
+                }
+                if hasReason { out[at] = entry.reason; at += 1 }
             }
+        }
+        let full = pending.withLock { list in
+            list.bytes.append(contentsOf: bytes)
             list.count += entries.count
             return list.bytes.count >= Self.flushBytes
         }

@@ -170,15 +170,24 @@ public struct ExecutionPlan: Sendable {
                                  memory: MemoryEstimate(budget: budget, fixed: fixed, matrix: matrixBytes, input: allBytes, resident: allBytes),
                                  holdsAllInput: holdsAll, residentBlocks: blocks.count, bandBytes: model.bandBytes, samples: catalog.samples,
                                  dimensions: catalog.variables.map(\.dimension), estimator: estimator)
-        var byTile: [Int: TileCells] = [:]
-        for (index, cell) in cells.enumerated() {
-            let a = blockOf[pairs.rows[cell.row]], b = blockOf[pairs.columns[cell.column]]
-            byTile[min(a, b) * blocks.count + max(a, b), default: TileCells()].append(index)
+        // One walk over the cells, each appended to its tile and its cost added in index order
+        // (so each tile's cost is the sum over its ascending cells); costs cached by d_x + d_y.
+        let blockCount = blocks.count
+        var tileCells = [TileCells](repeating: TileCells(), count: blockCount * blockCount)
+        var tileCost = [Double](repeating: 0, count: blockCount * blockCount)
+        var costByDimensions: [Double] = []
+        let dimensions = plan.dimensions, rowVariables = pairs.rows, columnVariables = pairs.columns
+        cells.forEachCell { index, r, c in
+            let a = blockOf[rowVariables[r]], b = blockOf[columnVariables[c]]
+            let key = min(a, b) * blockCount + max(a, b)
+            tileCells[key].append(index)
+            let d = dimensions[rowVariables[r]] + dimensions[columnVariables[c]]
+            while costByDimensions.count <= d { costByDimensions.append(.nan) }
+            if costByDimensions[d].isNaN { costByDimensions[d] = estimator.cost(samples: catalog.samples, dimensions: d) }
+            tileCost[key] += costByDimensions[d]
         }
-        plan.tiles = byTile.keys.sorted().enumerated().map { position, key in
-            let members = byTile[key]!
-            return Tile(index: position, blocks: (key / blocks.count, key % blocks.count), cells: members,
-                        cost: members.reduce(0) { $0 + plan.cellCost($1) })
+        plan.tiles = tileCells.indices.filter { !tileCells[$0].isEmpty }.enumerated().map { position, key in
+            Tile(index: position, blocks: (key / blockCount, key % blockCount), cells: tileCells[key], cost: tileCost[key])
         }
         if !holdsAll {
             plan.memory.fixed += transient

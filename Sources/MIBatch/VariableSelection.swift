@@ -163,6 +163,43 @@ public struct CellList: RandomAccessCollection, Sendable {
     /// The number of cells.
     public var endIndex: Int { rowStart[rowStart.count - 1] }
 
+    /// Calls `body(index, row, column)` for every cell, in index order.
+    ///
+    /// - Complexity: O(cells + rows).
+    @inline(__always)
+    public func forEachCell(_ body: (_ index: Int, _ row: Int, _ column: Int) -> Void) {
+        for row in 0..<(rowStart.count - 1) {
+            let start = rowStart[row], count = rowStart[row + 1] - start
+            for offset in 0..<count {
+                let column = skipped.isEmpty ? row + 1 + offset : (offset >= skipped[row] ? offset + 1 : offset)
+                body(start + offset, row, column)
+            }
+        }
+    }
+
+    /// The cells at `indices` (ascending), walking the rows instead of searching each.
+    ///
+    /// - Complexity: O(indices + jumps·log rows).
+    public func positions(_ indices: [Int]) -> [(row: Int, column: Int)] {
+        var result: [(row: Int, column: Int)] = []
+        result.reserveCapacity(indices.count)
+        var low = 0
+        for index in indices {
+            precondition(index >= 0 && index < endIndex, "cell index out of range")
+            if index < rowStart[low] || index >= rowStart[low + 1] {
+                var a = 0, b = rowStart.count - 1
+                while b - a > 1 {
+                    let middle = (a + b) / 2
+                    if rowStart[middle] <= index { a = middle } else { b = middle }
+                }
+                low = a
+            }
+            let offset = index - rowStart[low]
+            if skipped.isEmpty { result.append((low, low + 1 + offset)) } else { result.append((low, offset >= skipped[low] ? offset + 1 : offset)) }
+        }
+        return result
+    }
+
     /// The cell at `index`.
     ///
     /// - Complexity: O(log rows).

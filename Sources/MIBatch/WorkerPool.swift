@@ -18,17 +18,39 @@ enum WorkerPool {
 }
 
 /// A fixed-size buffer that several threads write to at disjoint indices.
+///
+/// Large buffers of plain values (a matrix layer: 3.2 GB of `/mi` at p = 20,000) are mapped
+/// pages, so ``take()`` can hand each piece back to the system as soon as it is copied into
+/// the result: the copy never holds the matrix twice.
 final class SharedBuffer<Element>: @unchecked Sendable {
     private(set) var pointer: UnsafeMutableBufferPointer<Element>
+    /// Whether `pointer` is an anonymous mapping (released with munmap, pieces with madvise).
+    private var mapped: Bool
+
+    /// Buffers of at least this many bytes of plain values are mapped.
+    static var mappingThreshold: Int { 32 << 20 }
 
     init(repeating value: Element, count: Int) {
-        pointer = .allocate(capacity: count)
+        let bytes = count * MemoryLayout<Element>.stride
+        if _isPOD(Element.self), bytes >= Self.mappingThreshold,
+           let base = mmap(nil, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0), base != MAP_FAILED {
+            pointer = UnsafeMutableBufferPointer(start: base.bindMemory(to: Element.self, capacity: count), count: count)
+            mapped = true
+        } else {
+            pointer = .allocate(capacity: count)
+            mapped = false
+        }
         pointer.initialize(repeating: value)
     }
 
     deinit {
         _ = pointer.deinitialize()
-        pointer.deallocate()
+        release()
+    }
+
+    private func release() {
+        guard let base = pointer.baseAddress else { return }
+        if mapped { munmap(base, pointer.count * MemoryLayout<Element>.stride) } else { pointer.deallocate() }
     }
 
     subscript(index: Int) -> Element {
@@ -42,11 +64,32 @@ final class SharedBuffer<Element>: @unchecked Sendable {
     /// results handed on once, so they are not held twice).
     func take() -> [Element] {
         let count = pointer.count
+        let source = pointer, isMapped = mapped
         let elements = [Element](unsafeUninitializedCapacity: count) { target, initialized in
-            _ = target.moveInitialize(fromContentsOf: pointer)
+            guard isMapped, let from = source.baseAddress, let to = target.baseAddress else {
+                _ = target.moveInitialize(fromContentsOf: source)
+                initialized = count
+                return
+            }
+            // Piece by piece; the whole pages of each copied piece go back to the system.
+            let page = Int(sysconf(Int32(_SC_PAGESIZE))), stride = MemoryLayout<Element>.stride
+            let piece = max(1, (16 << 20) / stride)
+            var start = 0
+            var released = 0   // bytes of the mapping handed back so far (page multiple)
+            while start < count {
+                let length = min(piece, count - start)
+                (to + start).moveInitialize(from: from + start, count: length)
+                start += length
+                let copiedBytes = start * stride
+                let upTo = start == count ? copiedBytes : copiedBytes / page * page
+                if upTo > released {
+                    madvise(UnsafeMutableRawPointer(from) + released, (upTo - released + page - 1) / page * page, MADV_DONTNEED)
+                    released = (upTo + page - 1) / page * page
+                }
+            }
             initialized = count
         }
-        pointer.deallocate()
+        release()
         pointer = UnsafeMutableBufferPointer(start: nil, count: 0)
         return elements
     }

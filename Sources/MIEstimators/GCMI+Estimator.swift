@@ -71,8 +71,9 @@ extension GCMI: MutualInformationEstimator {
     ///
     /// - Complexity: O(n·d·log n + n·d²).
     public func prepareVariable(_ data: VariableData, _ role: VariableRole) throws(EstimationError) -> (Prepared, TieFinding) {
-        let prepared = try Self.prepare(data, seed: role.seed, variableIndex: UInt64(role.index))
-        let profiles = (0..<data.dimension).map { data.tieProfile(dimension: $0) }
+        let (prepared, tied) = try Self.prepareReportingTies(data, seed: role.seed, variableIndex: UInt64(role.index))
+        // The tie profile (a second sort) only for the dimensions that have ties.
+        let profiles = (0..<data.dimension).map { tied[$0] ? data.tieProfile(dimension: $0) : .continuous }
         return (prepared, TieFinding(profiles))
     }
 

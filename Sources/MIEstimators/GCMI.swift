@@ -1,3 +1,4 @@
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -63,9 +64,14 @@ public struct GCMI: Sendable, Equatable {
     ///   linearly dependent).
     /// - Complexity: O(n·d·log n + n·d²).
     public static func prepare(_ data: VariableData, seed: UInt64, variableIndex: UInt64) throws(EstimationError) -> Prepared {
+        try prepareReportingTies(data, seed: seed, variableIndex: variableIndex).prepared
+    }
+
+    /// ``prepare(_:seed:variableIndex:)``, also saying which dimensions hold ties.
+    static func prepareReportingTies(_ data: VariableData, seed: UInt64, variableIndex: UInt64) throws(EstimationError) -> (prepared: Prepared, tied: [Bool]) {
         let n = data.count, d = data.dimension
         guard n >= minimumSamples else { throw .tooFewSamples(count: n, required: minimumSamples) }
-        let ranked = try Normalization.applyRank(to: data, seed: seed, variableIndex: variableIndex, scores: Normalization.copulaScores)
+        let (ranked, tied) = try Normalization.rankColumns(data, seed: seed, variableIndex: variableIndex, scores: ScoreCache.copula)
         var scores = [Double](repeating: 0, count: n * d)
         for i in 0..<n { for j in 0..<d { scores[j * n + i] = ranked.values[i * d + j] } }
         let squares = sumOfSquares(samples: n)
@@ -81,7 +87,7 @@ public struct GCMI: Sendable, Equatable {
         guard let half = halfLogDeterminant(gram, dimension: d, samples: n) else {
             throw .singularCovariance(dimension: d, rank: numericalRank(gram, dimension: d))
         }
-        return Prepared(count: n, dimension: d, scores: scores, gram: gram, halfLogDeterminant: half)
+        return (Prepared(count: n, dimension: d, scores: scores, gram: gram, halfLogDeterminant: half), tied)
     }
 
     /// Σ Φ⁻¹((r + 1)/(n + 1))² over r = 0 ..< n, summed in rank order (the diagonal of every
@@ -89,7 +95,7 @@ public struct GCMI: Sendable, Equatable {
     ///
     /// - Complexity: O(n).
     public static func sumOfSquares(samples n: Int) -> Double {
-        Normalization.copulaScores(count: n).reduce(0) { $0 + $1 * $1 }
+        ScoreCache.squares(n)
     }
 
     /// Î(X; Y) in nats.
@@ -127,10 +133,18 @@ public struct GCMI: Sendable, Equatable {
     /// - Complexity: O(1).
     @inlinable
     public func scalar(product c: Double, _ sx: Double, _ sy: Double, samples n: Int) -> Double {
+        let raw = Self.uncorrected(product: c, sx, sy)
+        return biasCorrection ? raw + Self.bias(samples: n, 1, 1) : raw
+    }
+
+    /// −½ log(1 − c²/(sx·sy)) in nats, +∞ for collinear scores.
+    ///
+    /// - Complexity: O(1).
+    @inlinable
+    public static func uncorrected(product c: Double, _ sx: Double, _ sy: Double) -> Double {
         let s = (sx * sy).squareRoot(), a = abs(c)
         let q = (s - a) * (s + a) / (s * s)
-        let raw = q > 0 ? -0.5 * log(q) : .infinity
-        return biasCorrection ? raw + Self.bias(samples: n, 1, 1) : raw
+        return q > 0 ? -0.5 * log(q) : .infinity
     }
 
     /// The bias correction of a pair in nats: Σ_{k=d_y+1}^{d_x+d_y} ψ((n−k)/2)/2 − Σ_{k=1}^{d_x} ψ((n−k)/2)/2
@@ -194,6 +208,30 @@ public struct GCMI: Sendable, Equatable {
         }
         return rank
     }
+}
+
+/// The copula scores and their sum of squares for the last few n (a run has one n, or a
+/// few under `--nan pairwise`): Φ⁻¹ is evaluated n times per n, not per variable.
+enum ScoreCache {
+    private static let cache = Mutex<[(n: Int, scores: [Double], squares: Double)]>([])
+
+    private static func entry(_ n: Int) -> (scores: [Double], squares: Double) {
+        if let hit = cache.withLock({ $0.first { $0.n == n } }) { return (hit.scores, hit.squares) }
+        let scores = Normalization.copulaScores(count: n)
+        let squares = scores.reduce(0) { $0 + $1 * $1 }
+        cache.withLock { entries in
+            if !entries.contains(where: { $0.n == n }) {
+                if entries.count >= 8 { entries.removeFirst() }
+                entries.append((n, scores, squares))
+            }
+        }
+        return (scores, squares)
+    }
+
+    /// ``Normalization/copulaScores(count:)``.
+    static func copula(_ n: Int) -> [Double] { entry(n).scores }
+    /// Their sum of squares in rank order.
+    static func squares(_ n: Int) -> Double { entry(n).squares }
 }
 
 extension Digamma {

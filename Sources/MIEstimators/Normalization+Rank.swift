@@ -35,32 +35,43 @@ extension Normalization {
     /// - Complexity: O(n·d·log n).
     public static func applyRank(to v: VariableData, seed: UInt64, variableIndex: UInt64,
                                  scores scoresOf: (Int) -> [Double] = normalScores) throws(EstimationError) -> VariableData {
+        try rankColumns(v, seed: seed, variableIndex: variableIndex, scores: scoresOf).ranked
+    }
+
+    /// ``applyRank(to:seed:variableIndex:scores:)``, also saying which columns hold ties.
+    ///
+    /// - Complexity: O(n·d·log n).
+    public static func rankColumns(_ v: VariableData, seed: UInt64, variableIndex: UInt64,
+                                   scores scoresOf: (Int) -> [Double] = normalScores) throws(EstimationError) -> (ranked: VariableData, tied: [Bool]) {
         let bad = v.values.reduce(0) { $0 + ($1.isFinite ? 0 : 1) }
         if bad > 0 { throw .nonFiniteValues(count: bad) }
         let n = v.count, d = v.dimension
         if n == 0 { throw .constantVariable }
         var out = [Double](repeating: 0, count: n * d)
-        var order = [Int](repeating: 0, count: n)
-        var keys = [UInt64](repeating: 0, count: n)
+        var tied = [Bool](repeating: false, count: d)
+        // (value, tie-breaking key, sample): sorted without indirection; the order is the
+        // total order value, then key, then sample.
+        var entries = [(value: Double, key: UInt64, index: Int)](repeating: (0, 0, 0), count: n)
         let scores = scoresOf(n)
+        let values = v.values
         for j in 0..<d {
             var generator = SeededGenerator(seed: seed, stream: rankStream(variableIndex: variableIndex, column: j))
-            for i in 0..<n { keys[i] = generator.next() }
-            for i in 0..<n { order[i] = i }
-            let values = v.values
+            for i in 0..<n { entries[i] = (values[i * d + j], generator.next(), i) }
             var distinct = false
             let first = values[j]
             for i in 1..<max(n, 1) where values[i * d + j] != first { distinct = true; break }
             guard distinct || n == 1 else { throw .constantVariable }
             // -0.0 == 0.0: the comparison is on values, so both zeros are one tie.
-            order.sort { a, b in
-                let x = values[a * d + j], y = values[b * d + j]
-                if x != y { return x < y }
-                return keys[a] != keys[b] ? keys[a] < keys[b] : a < b
+            entries.sort { a, b in
+                if a.value != b.value { return a.value < b.value }
+                return a.key != b.key ? a.key < b.key : a.index < b.index
             }
-            for (rank, i) in order.enumerated() { out[i * d + j] = scores[rank] }
+            for rank in 0..<n {
+                out[entries[rank].index * d + j] = scores[rank]
+                if rank > 0 && entries[rank].value == entries[rank - 1].value { tied[j] = true }
+            }
         }
-        return VariableData(count: n, dimension: d, values: out)
+        return (VariableData(count: n, dimension: d, values: out), tied)
     }
 
     /// Φ⁻¹((r + ½)/n) for r = 0 ..< n, exactly antisymmetric (score n − 1 − r = −score r).

@@ -76,13 +76,17 @@ extension GCMI {
     }
 
     /// Î in nats of variable `row` of `a` and variable `column` of `b`, from a product made
-    /// by ``multiply(_:_:into:)``.
+    /// by ``multiply(_:_:into:)``; `bias` is ``scalarBias(samples:)`` (computed once per product).
     ///
     /// - Complexity: O(1).
     @inline(__always)
-    public func estimate(_ product: borrowing PanelProduct, row: Int, column: Int, _ a: Panel, _ b: Panel) -> Double {
-        scalar(product: product.dots[row + column * GCMI.panelWidth], a.squares[row], b.squares[column], samples: a.samples)
+    public static func estimate(_ product: borrowing PanelProduct, row: Int, column: Int, _ a: Panel, _ b: Panel, bias: Double) -> Double {
+        uncorrected(product: product.dots[row + column * GCMI.panelWidth], a.squares[row], b.squares[column]) + bias
     }
+
+    /// The bias term of a scalar pair of n samples: ``bias(samples:_:_:)`` with d = 1, or 0
+    /// without the correction.
+    public func scalarBias(samples n: Int) -> Double { biasCorrection ? Self.bias(samples: n, 1, 1) : 0 }
 
     /// OpenBLAS's own threads off, once per process (mibatch's workers each run one product).
     private static let blasConfigured: Bool = {
