@@ -33,6 +33,8 @@ public struct EngineOutcome: Sendable {
     public var ties: TieReport? = nil
     /// How the p-values were computed (`--permutations`), for `/pvalue`'s `method`.
     public var significance: String? = nil
+    /// Cells of this run's tiles screened out (`--screen`; status 3, among the done ones).
+    public var screenedOut: Int = 0
 }
 
 /// Executes tiles of an execution plan against an input source.
@@ -85,8 +87,14 @@ public final class Engine: @unchecked Sendable {
         self.cancellation = cancellation
     }
 
-    /// Cells of this run's tiles.
-    public var totalCells: Int { tileIndices.reduce(0) { $0 + plan.tiles[$1].cells.count } }
+    /// Cells of this run's tiles (with `--screen`, those the screen kept).
+    public var totalCells: Int {
+        guard let screen else { return tileIndices.reduce(0) { $0 + plan.tiles[$1].cells.count } }
+        return tileIndices.reduce(0) { total, tile in total + plan.tiles[tile].cells.reduce(0) { $0 + (screen.selected[$1] ? 1 : 0) } }
+    }
+    /// The screen (`--screen`): only its selected cells are computed; every cell of this
+    /// run's tiles gets its `/mi_screen` value, and status 3 when not selected.
+    var screen: ScreenResult?
     /// Cells finished so far (safe to read from any thread; for progress).
     public var finishedCells: Int { doneCount.load(ordering: .relaxed) }
 
@@ -228,7 +236,8 @@ public final class Engine: @unchecked Sendable {
         for (position, tileIndex) in order.enumerated() {
             if cancellation.isCancelled { cancelled = true; break }
             let tile = plan.tiles[tileIndex]
-            let pending = restored.isEmpty ? Array(tile.cells) : tile.cells.filter { restored[$0] == nil }
+            var pending = restored.isEmpty ? Array(tile.cells) : tile.cells.filter { restored[$0] == nil }
+            if let screen { pending = pending.filter { screen.selected[$0] } }
             if pending.isEmpty { continue }
             let needed = [tile.blocks.first, tile.blocks.second]
             // Blocks needed again latest go first; keep room for the two needed and one read ahead.
@@ -273,13 +282,25 @@ public final class Engine: @unchecked Sendable {
 
         // One walk over this run's cells (never an array of all of them: 1.6 GB at p = 20,000).
         let width = plan.pairs.columns.count
-        var done = 0, total = 0
+        var done = 0, total = 0, screenedOut = 0
         var failed: [Int] = []
+        let screenValues = kernel.layers.buffer(.miScreen, as: Double.self)
         for tileIndex in tileIndices {
             let indices = Array(plan.tiles[tileIndex].cells)
             total += indices.count
             for (index, position) in zip(indices, plan.cells.positions(indices)) {
-                let code = kernel.status[position.row * width + position.column]
+                let offset = position.row * width + position.column
+                if let screen, let screenValues, !cancelled {
+                    let mirror = plan.pairs.isSymmetric ? position.column * width + position.row : offset
+                    screenValues[offset] = screen.values[offset]
+                    screenValues[mirror] = screen.values[offset]
+                    if !screen.selected[index] {
+                        kernel.status[offset] = PairStatus.screenedOut.rawValue
+                        kernel.status[mirror] = PairStatus.screenedOut.rawValue
+                        screenedOut += 1
+                    }
+                }
+                let code = kernel.status[offset]
                 if code != PairStatus.notComputed.rawValue { done += 1 }
                 if code == PairStatus.failed.rawValue { failed.append(index) }
             }
@@ -290,7 +311,7 @@ public final class Engine: @unchecked Sendable {
                              counts: kernel.tieCounts(), dtypes: catalog.datasets.map(\.dtype))
         return EngineOutcome(matrix: kernel.takeMatrix(names: names, reasonsAmong: failed), digest: digest, doneCells: done,
                              totalCells: total, failedCells: failures.count, warnings: warnings, cancelled: cancelled,
-                             ties: ties, significance: kernel.significance?.description)
+                             ties: ties, significance: kernel.significance?.description, screenedOut: screenedOut)
     }
 
     /// Runs `body` on the I/O queue and waits for it.

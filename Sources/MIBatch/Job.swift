@@ -82,6 +82,7 @@ public enum Job {
         try OutputWriter.preflight(configuration)
         let prepared = try prepare(configuration)
         let (source, plan) = (prepared.source, prepared.plan)
+        var screenSummary: (label: String, selected: Int)? = nil
         let catalog = source.catalog
         let tiles = plan.shardTiles(configuration.shard.index - 1, of: configuration.shard.count)
         let engine = try Engine(configuration: configuration, source: source, plan: plan, tiles: tiles)
@@ -109,6 +110,12 @@ public enum Job {
         let checkpoint = try Checkpoint(path: checkpointPath, header: header, fresh: restored == nil)
         engine.onCellsDone = { [checkpoint] entries in checkpoint.record(entries) }
         engine.onNotice = log
+        if configuration.screen != nil {
+            let screen = try ScreenResult.compute(configuration, source: source, plan: plan)
+            log("notice: screen \(screen.label): \(plan.cells.count) pairs in \(String(format: "%.2f", screen.seconds)) s; refining \(screen.selectedCount) of them (\(configuration.screen!.ruleDescription))")
+            engine.screen = screen
+            screenSummary = (screen.label, screen.selectedCount)
+        }
 
         let trap = SignalTrap { engine.cancellation.cancel() }
         let flusher = Periodic(interval: configuration.checkpointInterval) { [checkpoint] in checkpoint.flush() }
@@ -139,6 +146,10 @@ public enum Job {
         provenance.ties = outcome.ties
         if let hint = outcome.ties?.integerHint { log(hint) }
         var matrix = outcome.matrix
+        if let screenSummary, let settings = configuration.screen {
+            matrix.screenEstimator = screenSummary.label
+            provenance.screen = "screen: \(screenSummary.label) over every pair; refined by \(configuration.estimatorLabel): \(settings.ruleDescription) (\(screenSummary.selected) of \(plan.cells.count) pairs); status 3 = screened out, /mi_screen holds the screen's values"
+        }
         if let settings = configuration.significance {
             matrix.significanceMethod = outcome.significance
             var text = "p-values: " + (outcome.significance ?? "")
@@ -162,12 +173,12 @@ public enum Job {
         let elapsed = clock.now - started
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
         let peak = MemorySize.peakResident
-        let computed = outcome.doneCells - outcome.failedCells
+        let computed = outcome.doneCells - outcome.failedCells - outcome.screenedOut
         let shardText = configuration.shard.count > 1 ? " (shard \(configuration.shard): \(outcome.totalCells) of \(plan.cells.count) pairs)" : ""
         let text = """
             mibatch: wrote \(outputPath)
               /mi \(plan.pairs.rows.count) × \(plan.pairs.columns.count)\(shardText): \(computed) pairs computed, \(outcome.failedCells) failed; \
-            \(configuration.estimatorLabel), \(configuration.units.rawValue)
+            \(configuration.estimatorLabel), \(configuration.units.rawValue)\(outcome.screenedOut > 0 ? "; \(outcome.screenedOut) screened out (/mi_screen)" : "")
               ties: \(outcome.ties?.summary ?? "not examined")
               \(catalog.samples) samples, \(String(format: "%.2f", seconds)) s on \(configuration.threads) thread\(configuration.threads == 1 ? "" : "s"), peak memory \(MemorySize.format(peak))
             """

@@ -16,6 +16,8 @@ public struct MIMatrix: Sendable {
     public var correctionMethod: String? = nil
     /// The pairs of q ≤ Q (`--fdr Q`), written as `/edges`.
     public var edges: EdgeList? = nil
+    /// The screening estimator's label (`/mi_screen`'s `estimator`), with `--screen`.
+    public var screenEstimator: String? = nil
 
     /// A matrix of `layers`, which must hold every layer present ``LayerPresence/always``
     /// and only arrays of `rowNames.count × columnNames.count` cells.

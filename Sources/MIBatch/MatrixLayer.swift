@@ -8,6 +8,8 @@ public enum PairStatus: UInt8, Sendable {
     case computed = 1
     /// Could not be computed (constant variable, too few samples, ...): `/mi` holds NaN.
     case failed = 2
+    /// Screened out (`--screen`): not refined; `/mi` holds NaN, `/mi_screen` the screen's estimate.
+    case screenedOut = 3
 }
 
 /// One per-cell matrix of the output (design.md §5): `/mi`, `/status`, `/samples`, ...
@@ -42,6 +44,8 @@ public enum MatrixLayer: Int, CaseIterable, Sendable, CustomStringConvertible {
     /// `/qvalue` float64: the p-values adjusted over every computed pair (`--permutations`;
     /// derived once all pairs are done: whole runs and complete merges, never shards).
     case qvalue
+    /// `/mi_screen` float64: the screening estimator's estimate of every pair (`--screen` only).
+    case miScreen
 
     /// Every layer, in registry order (output and checkpoint order).
     public static let all: [MatrixLayer] = allCases
@@ -79,8 +83,8 @@ public enum MatrixLayer: Int, CaseIterable, Sendable, CustomStringConvertible {
         case .status:
             return LayerSpec(name: "status", element: .uint8, fill: PairStatus.notComputed.rawValue, attributes: [
                 LayerAttribute("long_name", .text("pair status")),
-                LayerAttribute("flag_values", .numbers([0, 1, 2])),
-                LayerAttribute("flag_meanings", .text("not_computed computed failed")),
+                LayerAttribute("flag_values", .numbers([0, 1, 2, 3])),
+                LayerAttribute("flag_meanings", .text("not_computed computed failed screened_out")),
                 LayerAttribute("failure_reasons", .failureReasons),
             ])
         case .samples:
@@ -100,6 +104,13 @@ public enum MatrixLayer: Int, CaseIterable, Sendable, CustomStringConvertible {
                 LayerAttribute("_FillValue", .number(.nan)),
             ], presence: LayerPresence(condition: "with --permutations, once every pair is computed (whole runs and complete merges)") { _ in false },
                isDerived: true)
+        case .miScreen:
+            return LayerSpec(name: "mi_screen", element: .float64, fill: Double.nan, fileFillValue: .nan, attributes: [
+                LayerAttribute("long_name", .text("mutual information by the screening estimator (every pair; /mi holds the refined pairs)")),
+                LayerAttribute("units", .units),
+                LayerAttribute("estimator", .screenEstimator),
+                LayerAttribute("_FillValue", .number(.nan)),
+            ], presence: LayerPresence(condition: "with --screen") { $0.screen != nil })
         }
     }
 }
@@ -217,6 +228,7 @@ public struct LayerAttribute: Sendable {
         case .failureReasons: return FailureReason.summary(context.failureReasons).map(AttributeValue.string)
         case .significance: return context.significance.map(AttributeValue.string)
         case .correction: return context.correction.map(AttributeValue.string)
+        case .screenEstimator: return context.screenEstimator.map(AttributeValue.string)
         }
     }
 }
@@ -239,6 +251,8 @@ public enum LayerAttributeValue: Sendable {
     case significance
     /// The multiple-testing adjustment and its family, a string.
     case correction
+    /// The screening estimator's label (`--screen`), a string.
+    case screenEstimator
 }
 
 /// What a layer's attributes take from the run that wrote it.
@@ -253,6 +267,8 @@ public struct LayerContext: Sendable {
     public var significance: String? = nil
     /// The adjustment of `/qvalue` (its `method`), when known.
     public var correction: String? = nil
+    /// The screening estimator's label (`/mi_screen`'s `estimator`), with `--screen`.
+    public var screenEstimator: String? = nil
 }
 
 /// When a layer is written.

@@ -150,6 +150,7 @@ public enum Merge {
         for key in ["slurm_job_id", "slurm_array_task_id", "threads"] { attributes[key] = nil }
         var matrix = MIMatrix(rowNames: reference.rowNames, columnNames: reference.columnNames, layers: merged,
                               failureReasons: failureReasons)
+        matrix.screenEstimator = reference.configuration?.screen.map { $0.choice.makeEstimator().label }
         if let settings = reference.significance {
             // q-values need every pair: only a complete merge adds them (and the edge list).
             matrix.significanceMethod = reference.pValueMethod

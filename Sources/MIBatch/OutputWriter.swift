@@ -150,7 +150,8 @@ public enum OutputWriter {
         try varJ.setAttribute("long_name", "second variable of each pair")
 
         let context = LayerContext(units: units, estimator: estimator, failureReasons: matrix.failureReasons,
-                                   significance: matrix.significanceMethod, correction: matrix.correctionMethod)
+                                   significance: matrix.significanceMethod, correction: matrix.correctionMethod,
+                                   screenEstimator: matrix.screenEstimator)
         var scaled: [Dataset] = []
         for layer in matrix.layers.present {
             scaled.append(try file.writeLayer(layer, matrix.layers[layer]!, rows: rows, columns: columns,

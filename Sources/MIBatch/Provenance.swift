@@ -27,6 +27,8 @@ public struct Provenance: Sendable {
     public var variableSelection: GeneSelection? = nil
     /// How the p-values were computed and adjusted (`--permutations`; `nil`: none).
     public var significance: String? = nil
+    /// Screen, then refine (`--screen`): the screen, the rule and how many pairs it kept.
+    public var screen: String? = nil
     /// Root attributes added at the end (`matrices`, `computed_pairs`, `failed_pairs` of an
     /// output without matrices).
     public var extraAttributes: [(String, String)] = []
@@ -80,6 +82,7 @@ public struct Provenance: Sendable {
         ]
         if let variableSelection { list.append(("variable_selection", variableSelection.description)) }
         if let significance { list.append(("significance", significance)) }
+        if let screen { list.append(("screen", screen)) }
         list += input.attributes.map { ($0.name, $0.value) }
         list += [
             ("input_digest", inputDigest),

@@ -89,6 +89,8 @@ public struct RunConfiguration: Codable, Equatable, Sendable {
     /// Write the p × p matrices (`--output-matrices all`, the default) or only `/edges`
     /// (`none`, with `--fdr`; whole runs and merges, shards always keep their matrices).
     public var outputMatrices: Bool = true
+    /// Screen, then refine (`--screen`, `--refine-*`); `nil`: every pair with ``estimator``.
+    public var screen: ScreenSettings? = nil
 
     /// Creates a configuration with the documented defaults.
     public init(input: String, dataset: String?, output: String) {
@@ -136,7 +138,7 @@ extension RunConfiguration {
     enum CodingKeys: String, CodingKey, CaseIterable {
         case input, dataset, variables, format, layer, raw, featureType, genes, topVariable, minCells, xVariables, yVariables, output, estimator, discrete, jitter, units, seed, threads,
              transpose, names, force, memory, progressInterval, quiet, shard, checkpointInterval, compression, nan,
-             allowExternal, significance, nullCache, outputMatrices
+             allowExternal, significance, nullCache, outputMatrices, screen
     }
 
     /// The keys of a configuration that are the run's own; every other key is a setting of
@@ -179,6 +181,7 @@ extension RunConfiguration {
         try container.encodeIfPresent(significance, forKey: .significance)
         try container.encodeIfPresent(nullCache, forKey: .nullCache)
         if !outputMatrices { try container.encode(outputMatrices, forKey: .outputMatrices) }
+        try container.encodeIfPresent(screen, forKey: .screen)
         try estimator.encodeSettings(to: encoder)
     }
 
@@ -218,5 +221,6 @@ extension RunConfiguration {
         significance = try container.decodeIfPresent(SignificanceSettings.self, forKey: .significance)
         nullCache = try container.decodeIfPresent(String.self, forKey: .nullCache)
         outputMatrices = try container.decodeIfPresent(Bool.self, forKey: .outputMatrices) ?? true
+        screen = try container.decodeIfPresent(ScreenSettings.self, forKey: .screen)
     }
 }

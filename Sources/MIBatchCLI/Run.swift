@@ -76,6 +76,8 @@ struct RunOptions: ParsableArguments {
 
     @OptionGroup(title: "Significance (permutation p-values, FDR)") var significance: SignificanceOptions
 
+    @OptionGroup(title: "Screen, then refine (genome scale)") var screening: ScreenOptions
+
     @Option(help: ArgumentHelp("Variables that are categorical (labels, genotypes): comma-separated names, or all. Pairs of two are the plug-in estimate (see --discrete-correction); with a continuous variable, the mixed estimator within each category (KSG); binned uses one bin per category.", valueName: "NAMES|all"))
     var discrete: String?
 
@@ -190,6 +192,16 @@ struct RunOptions: ParsableArguments {
         configuration.significance = try significance.resolved()
         configuration.nullCache = significance.nullCache
         configuration.outputMatrices = significance.writesMatrices
+        let screen = try screening.resolved(estimator: estimation.estimator, estimatorGiven: estimation.estimator != .ksg)
+        if let refine = screen.refine {
+            var refined = estimation
+            refined.estimator = refine
+            configuration.estimator = refined.choice
+        }
+        configuration.screen = screen.settings
+        if screen.settings != nil, configuration.significance != nil {
+            throw .invalidOption("--permutations with --screen is not supported: p-values of refined pairs only would be corrected over the wrong family")
+        }
         let environment = ProcessInfo.processInfo.environment
         configuration.shard = shard.flatMap(ShardSpec.parse)
             ?? shards.flatMap { ShardSpec.fromSLURM(environment, count: $0) }
