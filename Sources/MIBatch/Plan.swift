@@ -119,7 +119,8 @@ public struct ExecutionPlan: Sendable {
                                 keepsRaw: configuration.nan == .pairwise,
                                 bandBytes: max(1 << 20, min(8 << 20, budget / 16)))
         // /mi and /status; with --permutations /pvalue and /qvalue too.
-        let matrixBytes = pairs.rows.count * pairs.columns.count * (configuration.significance == nil ? 9 : 25)
+        // With --screen, /mi_screen (8 B) and, while the screen runs, its own /mi and /status (9 B).
+        let matrixBytes = pairs.rows.count * pairs.columns.count * ((configuration.significance == nil ? 9 : 25) + (configuration.screen == nil ? 0 : 17))
         let fixed = model.baseline + matrixBytes + model.scratch
         let variableBytes = used.map { model.variableBytes(dimension: catalog.variables[$0].dimension) }
         let allBytes = variableBytes.reduce(0, +)

@@ -4,7 +4,7 @@ import Foundation
 public enum PlanReport {
     /// The input (as its source describes it), variables, pairs, tiles, memory and cost;
     /// with `shards`, each shard's tiles and cost.
-    public static func text(source: any InputSource, plan: ExecutionPlan, shards: Int?) -> String {
+    public static func text(source: any InputSource, plan: ExecutionPlan, shards: Int?, configuration: RunConfiguration? = nil) -> String {
         let catalog = source.catalog
         let dims = catalog.variables.map(\.dimension)
         var lines = [
@@ -20,6 +20,9 @@ public enum PlanReport {
         ]
         if !plan.holdsAllInput { lines.insert(reads(source: source, plan: plan), at: 5) }
         if let significance = plan.significance { lines.append(significance) }
+        if let screen = configuration?.screen {
+            lines.append("screen: \(screen.choice.makeEstimator().label) over every pair (also in each shard), then \(configuration!.estimatorLabel) on \(screen.ruleDescription)")
+        }
         if let shards, shards >= 1 {
             lines.append("shards: \(shards)")
             for shard in 0..<shards {

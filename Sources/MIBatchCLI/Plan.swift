@@ -10,13 +10,24 @@ struct Plan: ParsableCommand {
 
     @OptionGroup var options: RunOptions
 
+    @Flag(name: .customLong("no-calibration"), help: "Skip the short calibration on the data (about a second) that projects the run's time and output size.")
+    var noCalibration = false
+
     func run() throws {
         do {
             let configuration = try options.configuration()
             let prepared = try Job.prepare(configuration)
-            print(PlanReport.text(source: prepared.source, plan: prepared.plan,
-                                  shards: options.shards ?? (configuration.shard.count > 1 ? configuration.shard.count : nil)))
+            let shards = options.shards ?? (configuration.shard.count > 1 ? configuration.shard.count : nil)
+            print(PlanReport.text(source: prepared.source, plan: prepared.plan, shards: shards, configuration: configuration))
             if !prepared.selection.steps.isEmpty { print("variable selection: \(prepared.selection.description)") }
+            if !noCalibration {
+                do {
+                    let projection = try Projection.measure(configuration, source: prepared.source, plan: prepared.plan, shards: shards)
+                    projection.lines.forEach { print($0) }
+                } catch {
+                    print("projected time: unavailable (the calibration could not read the data: \(error))")
+                }
+            }
         } catch {
             FileHandle.standardError.write(Data("mibatch: error: \(error)\n".utf8))
             throw ExitCode(error.exitStatus)
