@@ -37,7 +37,8 @@ public enum Inspector {
             row("status", "\(attributes["computed_pairs"] ?? "?") pairs computed, \(attributes["failed_pairs"] ?? "?") failed; "
                 + "matrices not written (--output-matrices none): only the \(summary.computed) pairs of /edges below")
         } else {
-            row("status", "\(summary.computed) pairs computed, \(summary.failed) failed, \(summary.notComputed) not computed")
+            row("status", "\(summary.computed) pairs computed, \(summary.failed) failed, \(summary.notComputed) not computed"
+                + (summary.screenedOut > 0 ? ", \(summary.screenedOut) screened out (values in /mi_screen)" : ""))
         }
         if let low = summary.minimum, let high = summary.maximum {
             row("range", "\(format(low.value)) (\(low.rowName), \(low.columnName)) to \(format(high.value)) (\(high.rowName), \(high.columnName)) \(result.units)")
@@ -45,6 +46,7 @@ public enum Inspector {
             row("range", "no computed values")
         }
         if let significance = attributes["significance"] { row("p-values", significance) }
+        if let screen = attributes["screen"] { row("screen", screen) }
         row("created", "\(attributes["start_time"] ?? "?") to \(attributes["end_time"] ?? "?") on \(attributes["host"] ?? "?")")
         row("command", attributes["command_line"] ?? "")
         if !summary.top.isEmpty {

@@ -28,6 +28,8 @@ public struct OutputSummary: Sendable {
     public let failed: Int
     /// Pairs with status 0 (not computed).
     public let notComputed: Int
+    /// Pairs with status 3 (screened out by `--screen`, not refined).
+    public let screenedOut: Int
     /// The computed pair with the smallest value (`nil` when no computed value is finite).
     public let minimum: Pair?
     /// The computed pair with the largest value (the first in row-major order among equals).
@@ -69,7 +71,7 @@ public struct OutputSummary: Sendable {
     ///   ascending), O(p²) in practice; memory O(top) beyond the file's arrays.
     public init(_ result: ResultFile, top: Int) {
         typealias Cell = (value: Double, row: Int, column: Int)
-        var counts = [0, 0, 0]
+        var counts = [0, 0, 0, 0]
         var best: [Cell] = []
         var lowest: Cell? = nil, highest: Cell? = nil
         let rows = result.rows, columns = result.columns, allPairs = result.isAllPairs, limit = max(0, top)
@@ -79,7 +81,7 @@ public struct OutputSummary: Sendable {
                     for column in (allPairs ? row + 1 : 0)..<max(columns, allPairs ? row + 1 : 0) {
                         let index = row * columns + column
                         let code = Int(status[index])
-                        counts[min(code, 2)] += 1
+                        counts[min(code, 3)] += 1
                         let value = values[index]
                         guard code == 1, value.isFinite else { continue }
                         // Row-major order: among equal values the first seen has the smaller (row, column).
@@ -99,7 +101,7 @@ public struct OutputSummary: Sendable {
                  columnName: result.columnNames[cell.column], value: cell.value)
         }
         self.result = result
-        (notComputed, computed, failed) = (counts[0], counts[1], counts[2])
+        (notComputed, computed, failed, screenedOut) = (counts[0], counts[1], counts[2], counts[3])
         self.top = best.map(pair)
         maximum = highest.map(pair)
         minimum = lowest.map(pair)
@@ -167,8 +169,8 @@ public struct OutputSummary: Sendable {
             ]),
             "shard": text("shard"),
             "shards": shards,
-            "status": .object(["pairs": .int(computed + failed + notComputed), "computed": .int(computed),
-                               "failed": .int(failed), "not_computed": .int(notComputed)]),
+            "status": .object(["pairs": .int(computed + failed + notComputed + screenedOut), "computed": .int(computed),
+                               "failed": .int(failed), "not_computed": .int(notComputed), "screened_out": .int(screenedOut)]),
             "range": .object(["min": pair(minimum), "max": pair(maximum)]),
             "top": .array(top.map(pair)),
             "storage": .object(["chunks": result.chunks.map { .array($0.map(JSONValue.int)) } ?? .null,
