@@ -170,7 +170,8 @@ public struct OutputSummary: Sendable {
             "shard": text("shard"),
             "shards": shards,
             "status": .object(["pairs": .int(computed + failed + notComputed + screenedOut), "computed": .int(computed),
-                               "failed": .int(failed), "not_computed": .int(notComputed), "screened_out": .int(screenedOut)]),
+                               "failed": .int(failed), "not_computed": .int(notComputed)]
+                .merging(screenedOut > 0 ? ["screened_out": .int(screenedOut)] : [:]) { a, _ in a }),
             "range": .object(["min": pair(minimum), "max": pair(maximum)]),
             "top": .array(top.map(pair)),
             "storage": .object(["chunks": result.chunks.map { .array($0.map(JSONValue.int)) } ?? .null,
