@@ -1,4 +1,5 @@
 import Foundation
+import MIEstimators
 import Synchronization
 
 /// What a finished run reports.
@@ -146,6 +147,9 @@ public enum Job {
         provenance.ties = outcome.ties
         if let hint = outcome.ties?.integerHint { log(hint) }
         var matrix = outcome.matrix
+        if configuration.estimator.kind == .gcmi || configuration.screen?.estimator == .gcmi {
+            provenance.extraAttributes.append(("blas", GCMI.blasDescription))
+        }
         if let screenSummary, let settings = configuration.screen {
             matrix.screenEstimator = screenSummary.label
             provenance.screen = "screen: \(screenSummary.label) over every pair; refined by \(configuration.estimatorLabel): \(settings.ruleDescription) (\(screenSummary.selected) of \(plan.cells.count) pairs); status 3 = screened out, /mi_screen holds the screen's values"
@@ -160,7 +164,7 @@ public enum Job {
                     matrix.selectEdges(rate: fdr)
                     text += "; /edges: the \(matrix.edges!.count) pairs of q <= \(fdr)"
                 }
-                if !configuration.outputMatrices { provenance.extraAttributes = matrix.dropMatrices() }
+                if !configuration.outputMatrices { provenance.extraAttributes += matrix.dropMatrices() }
             } else {
                 text += "; q-values and /edges are computed by mibatch merge over all shards"
             }

@@ -17,9 +17,11 @@ public enum MemorySize {
         if let unit = units[last] {
             factor = unit
             number = String(trimmed.dropLast())
-            if number.hasSuffix("I") { number = String(number.dropLast()) }   // "GiB"-less "Gi"
-        } else if last == "B" {
-            return parse(String(trimmed.dropLast()))
+        } else if last == "I", let unit = trimmed.dropLast().last.flatMap({ units[$0] }) {
+            factor = unit                                                      // "Gi"
+            number = String(trimmed.dropLast(2))
+        } else if last == "B", trimmed.count > 1 {
+            return parse(String(trimmed.dropLast()))                           // "GB", "GiB", "B"
         }
         guard let value = Double(number), value > 0, value.isFinite else { return nil }
         let bytes = value * factor

@@ -63,10 +63,16 @@ public enum Merge {
         let shards = try paths.map { path throws(MIBatchError) in try read(path) }.sorted { $0.shard.index < $1.shard.index }
         let reference = shards[0]
         for shard in shards.dropFirst() {
-            for key in ["input_digest", "result_configuration"] where shard.attributes[key] != reference.attributes[key] {
-                let reason = key == "result_configuration"
-                    ? "different options: " + RunConfiguration.firstDifference(reference.attributes[key] ?? "", shard.attributes[key] ?? "")
-                    : "different input data (input_digest \(shard.attributes[key] ?? "absent") vs \(reference.attributes[key] ?? "absent"))"
+            for key in ["input_digest", "result_configuration", "blas"] where shard.attributes[key] != reference.attributes[key] {
+                let reason = switch key {
+                case "result_configuration":
+                    "different options: " + RunConfiguration.firstDifference(reference.attributes[key] ?? "", shard.attributes[key] ?? "")
+                case "blas":
+                    "computed with another BLAS kernel (\(shard.attributes[key] ?? "absent") vs \(reference.attributes[key] ?? "absent")), "
+                        + "so the last bits of its gcmi values differ; rerun the shard on the same kind of node"
+                default:
+                    "different input data (input_digest \(shard.attributes[key] ?? "absent") vs \(reference.attributes[key] ?? "absent"))"
+                }
                 throw .shardMismatch(file: shard.path, reference: reference.path, reason: reason)
             }
             if shard.shard.count != reference.shard.count {

@@ -137,14 +137,19 @@ public struct GCMI: Sendable, Equatable {
         return biasCorrection ? raw + Self.bias(samples: n, 1, 1) : raw
     }
 
-    /// −½ log(1 − c²/(sx·sy)) in nats, +∞ for collinear scores.
+    /// −½ log(1 − c²/(sx·sy)) in nats: through log1p for weak pairs (r² < ½, full relative
+    /// precision near 0), through (s − |c|)(s + |c|) for strong ones. +∞ when 1 − r² ≤ 1e-12
+    /// (above 13.8 nats): only scores with identical ranks get there, and rounding alone then
+    /// decides between 0 and a tiny 1 − r², so both routes (panel and pair) say +∞.
     ///
     /// - Complexity: O(1).
     @inlinable
     public static func uncorrected(product c: Double, _ sx: Double, _ sy: Double) -> Double {
         let s = (sx * sy).squareRoot(), a = abs(c)
+        let r = a / s
+        if r * r < 0.5 { return -0.5 * log1p(-r * r) }
         let q = (s - a) * (s + a) / (s * s)
-        return q > 0 ? -0.5 * log(q) : .infinity
+        return q > 1e-12 ? -0.5 * log(q) : .infinity
     }
 
     /// The bias correction of a pair in nats: Σ_{k=d_y+1}^{d_x+d_y} ψ((n−k)/2)/2 − Σ_{k=1}^{d_x} ψ((n−k)/2)/2
