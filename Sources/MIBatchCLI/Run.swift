@@ -156,7 +156,9 @@ struct RunOptions: ParsableArguments {
 
     /// One warning per option that the chosen estimator does not use.
     var ignoredOptionWarnings: [String] {
-        estimation.ignored.map { "warning: \($0) does not apply to --estimator \(estimation.estimator.rawValue); ignored" }
+        var effective = estimation
+        if screening.screen != nil, let refine = screening.refine { effective.estimator = refine }
+        return effective.ignored.map { "warning: \($0) does not apply to --estimator \(effective.estimator.rawValue); ignored" }
     }
 
     /// The resolved configuration.
