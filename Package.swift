@@ -35,13 +35,10 @@ let package = Package(
         .target(name: "HDF5", dependencies: ["CHDF5"]),
         // zlib for the PNG figures (deflate, CRC-32); on Debian zlib1g-dev, on a Mac the SDK's.
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
-        // OpenBLAS (cblas_dgemm for all-pairs Gaussian-copula MI), through pkg-config's
-        // `openblas`: Debian's libopenblas-dev, Homebrew's openblas.
-        .systemLibrary(
-            name: "CBLAS",
-            pkgConfig: "openblas",
-            providers: [.apt(["libopenblas-dev"]), .brew(["openblas"])]
-        ),
+        // OpenBLAS (cblas_dgemm for all-pairs Gaussian-copula MI), loaded with dlopen on
+        // first use (Debian's libopenblas-dev, Homebrew's openblas): runs of other estimators
+        // never map it.
+        .systemLibrary(name: "CBLAS", providers: [.apt(["libopenblas-dev"]), .brew(["openblas"])]),
         .target(
             name: "CMIKernels",
             // Optimized in debug builds too (the MINE tests train networks).

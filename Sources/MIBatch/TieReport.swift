@@ -56,6 +56,9 @@ extension RunConfiguration {
     ///
     /// - Throws: ``MIBatchError/invalidOption(_:)`` naming every unknown name.
     func discreteMask(names: [String]) throws(MIBatchError) -> [Bool] {
+        if (estimator.kind == .gcmi || screen?.estimator == .gcmi) && !GCMI.blasAvailable {
+            throw .invalidOption("--estimator gcmi and --screen gcmi need OpenBLAS (libopenblas.so.0), which is not installed: install libopenblas-dev (Debian) or openblas (Homebrew)")
+        }
         guard let discrete, !discrete.isEmpty else { return [] }
         if estimator.kind == .gcmi {
             throw .invalidOption("--discrete does not apply to --estimator gcmi (a Gaussian copula models continuous variables); use --estimator ksg or binned for categorical variables")

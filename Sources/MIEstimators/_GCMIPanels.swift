@@ -65,12 +65,12 @@ extension GCMI {
     /// - Complexity: O(n·``panelWidth``²).
     public static func multiply(_ a: Panel, _ b: Panel, into product: inout PanelProduct) {
         precondition(a.samples == b.samples, "GCMI.multiply: panels of different lengths")
-        _ = blasConfigured
+        guard let dgemm = blas.dgemm else { preconditionFailure("GCMI.multiply: OpenBLAS is not installed (check GCMI.blasAvailable first)") }
         let w = Int32(panelWidth), n = Int32(a.samples)
         a.values.withUnsafeBufferPointer { pa in
             b.values.withUnsafeBufferPointer { pb in
-                cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, w, w, n, 1.0, pa.baseAddress, max(n, 1),
-                            pb.baseAddress, max(n, 1), 0.0, product.dots.baseAddress, w)
+                dgemm(Int32(MIB_CBLAS_COL_MAJOR), Int32(MIB_CBLAS_TRANS), Int32(MIB_CBLAS_NO_TRANS),
+                      w, w, n, 1.0, pa.baseAddress, max(n, 1), pb.baseAddress, max(n, 1), 0.0, product.dots.baseAddress, w)
             }
         }
     }
@@ -88,17 +88,25 @@ extension GCMI {
     /// without the correction.
     public func scalarBias(samples n: Int) -> Double { biasCorrection ? Self.bias(samples: n, 1, 1) : 0 }
 
-    /// OpenBLAS's own threads off, once per process (mibatch's workers each run one product).
-    private static let blasConfigured: Bool = {
-        mib_blas_single_threaded()
-        return true
+    /// OpenBLAS, loaded once per process on first use with its own threads off (mibatch's
+    /// workers each run one product).
+    private struct Library: @unchecked Sendable {
+        let handle: UnsafeMutableRawPointer?
+        let dgemm: mib_dgemm_fn?
+    }
+    private static let blas: Library = {
+        let handle = mib_blas_open()
+        return Library(handle: handle, dgemm: mib_blas_dgemm(handle))
     }()
+
+    /// Whether OpenBLAS could be loaded (libopenblas.so.0; Debian's libopenblas0).
+    public static var blasAvailable: Bool { blas.dgemm != nil }
 
     /// The BLAS library and the kernel it chose for this CPU (`OpenBLAS 0.3.21 … (Haswell)`),
     /// for provenance: products' last bits depend on the kernel.
     public static var blasDescription: String {
-        let config = String(cString: mib_blas_config()).trimmingCharacters(in: " ")
-        return "\(config) (\(String(cString: mib_blas_core())))"
+        let config = String(cString: mib_blas_text(blas.handle, "openblas_get_config")).trimmingCharacters(in: " ")
+        return "\(config) (\(String(cString: mib_blas_text(blas.handle, "openblas_get_corename"))))"
     }
 }
 
