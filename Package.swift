@@ -3,6 +3,7 @@ import PackageDescription
 
 // Dependency direction (never reversed):
 //   MIBatchCLI (the `mibatch` executable) ──> MIBatch (engine) ──> HDF5 ──> CHDF5 (libhdf5)
+//                                                              │        └─> CDeflate (libdeflate: output chunks)
 //                                                              ├─> CZlib (zlib, for PNG figures)
 //                                                              ├─> MISignificance (permutations, nulls, FDR) ──> MIEstimators
 //                                                              └─> MIEstimators (pure math, no I/O) ──> CMIKernels (C vector kernels)
@@ -32,7 +33,14 @@ let package = Package(
             pkgConfig: "hdf5",
             providers: [.apt(["libhdf5-dev", "zlib1g-dev", "pkg-config"]), .brew(["hdf5", "pkg-config"])]
         ),
-        .target(name: "HDF5", dependencies: ["CHDF5"]),
+        // libdeflate: output chunks compressed on the worker threads (zlib streams, decoded by
+        // libhdf5's deflate filter like its own); Debian's libdeflate-dev, Homebrew's libdeflate.
+        .systemLibrary(
+            name: "CDeflate",
+            pkgConfig: "libdeflate",
+            providers: [.apt(["libdeflate-dev"]), .brew(["libdeflate"])]
+        ),
+        .target(name: "HDF5", dependencies: ["CHDF5", "CDeflate"]),
         // zlib for the PNG figures (deflate, CRC-32); on Debian zlib1g-dev, on a Mac the SDK's.
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         // OpenBLAS (cblas_dgemm for all-pairs Gaussian-copula MI), loaded with dlopen on

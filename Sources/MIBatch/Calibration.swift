@@ -1,27 +1,34 @@
-import CZlib
 import Foundation
 import MIEstimators
 
 /// The projected time and output size of a run (`mibatch plan`), from a short calibration
 /// on the run's own data and machine.
 ///
-/// The calibration reads a run of consecutive variables (up to 256, or fewer for slow
-/// estimators), prepares them, and runs the engine's own tile runner on their pairs with the
-/// run's threads; it deflates and inflates their shuffled estimates as the writer does. The
-/// projection scales each part by what the run does more of: reads by input bytes,
-/// preparation by variables, estimation by the plan's cost units (the estimator's cost
-/// model), writing by output bytes. Checkpointing and the page cache's state are not
-/// modelled.
+/// The calibration reads the variables of the run's first two blocks (all of them for gcmi,
+/// a few for slow estimators), prepares them, and runs the engine's own tile runner on their
+/// pairs with the run's threads. It journals their estimates into a scratch checkpoint, and
+/// writes a sample matrix of them (up to 1,024 x 1,024, the run's layers, compression and
+/// chunks) through the output writer into a scratch file beside the output, reading it back
+/// and syncing it as a run does. The projection scales each part by what the run does more
+/// of: reads by input bytes, preparation by variables, estimation by the plan's cost units
+/// (the estimator's cost model), the journal by cells, writing by output cells, plus the
+/// set-up the plan command itself took (opening the input, the catalog, the plan). The page
+/// cache's state is not modelled.
 public struct Projection: Sendable {
-    /// Seconds of the whole run: ``scan`` + ``prepare`` + ``estimate`` + ``write``.
-    public var seconds: Double { scan + prepare + estimate + write }
+    /// Seconds of the whole run: ``setup`` + ``scan`` + ``prepare`` + ``estimate`` +
+    /// ``journal`` + ``write``.
+    public var seconds: Double { setup + scan + prepare + estimate + journal + write }
+    /// Opening the input, reading its catalog and making the plan (as `mibatch plan` took).
+    public var setup: Double = 0
     /// Reading, digesting and checking the input.
     public var scan: Double
     /// Preparing every variable (normalization, ranks, search structures).
     public var prepare: Double
     /// Estimating every pair (with `--screen`: the screen over every pair, then the refined pairs).
     public var estimate: Double
-    /// Compressing, writing and verifying the output.
+    /// The checkpoint journal's share of the estimation threads' time.
+    public var journal: Double = 0
+    /// Collecting, compressing, writing, verifying and syncing the output.
     public var write: Double
     /// Bytes of the output's matrices before compression.
     public var outputBytes: Int
@@ -33,18 +40,18 @@ public struct Projection: Sendable {
     public var basis: String
 
     /// Calibrates on `source` (narrowing it to the calibration variables: call last) and
-    /// projects `plan` run with `configuration`.
+    /// projects `plan` run with `configuration`; `setup` is the seconds the caller took to
+    /// open the input and make the plan (a run does the same).
     ///
     /// - Complexity: about a second of measurement.
     public static func measure(_ configuration: RunConfiguration, source: any InputSource, plan: ExecutionPlan,
-                               shards: Int?) throws(MIBatchError) -> Projection {
+                               shards: Int?, setup: Double = 0) throws(MIBatchError) -> Projection {
         let catalog = source.catalog
         let clock = ContinuousClock()
         func seconds(_ body: () throws(MIBatchError) -> Void) throws(MIBatchError) -> Double {
             let start = clock.now
             try body()
-            let d = clock.now - start
-            return Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
+            return (clock.now - start).seconds
         }
         let variables = Array(Set(plan.pairs.rows + plan.pairs.columns)).sorted()
         // The run's first block (the variables of its first tile): for gcmi all of it, so the
@@ -113,20 +120,24 @@ public struct Projection: Sendable {
             basis += String(format: "; refining at most %.3g%% of pairs", 100 * kept)
         }
 
-        // Output: the matrices of every present layer, deflated as the writer does.
+        // Output: the matrices of every present layer, through the writer, from a sample.
         let cells = plan.pairs.rows.count * plan.pairs.columns.count
-        let layerBytes = MatrixLayer.all.filter { $0.isPresent(in: configuration) }.reduce(0) { $0 + $1.element.bytes }
-        let outputBytes = cells * layerBytes
-        let (ratio, deflateRate, inflateRate) = Self.compression(main.values, configuration.compression)
-        let write = Double(outputBytes) / deflateRate / threads + Double(outputBytes) / inflateRate
-        var projection = Projection(scan: scan, prepare: prepare, estimate: estimate, write: write, outputBytes: outputBytes,
-                                    compressedBytes: Int(Double(outputBytes) * ratio), basis: basis)
+        let present = MatrixLayer.all.filter { $0.isPresent(in: configuration) }
+        let outputBytes = cells * present.reduce(0) { $0 + $1.element.bytes }
+        let sampled = Self.writeSample(main.values, layers: present, configuration: configuration, cells: cells,
+                                       samples: catalog.samples)
+        let journal = Self.journalSeconds(main.values, cells: plan.cells.count) / threads
+        let write = sampled.seconds * Double(cells) / Double(max(sampled.cells, 1))
+        var projection = Projection(setup: setup, scan: scan, prepare: prepare, estimate: estimate, journal: journal, write: write,
+                                    outputBytes: outputBytes,
+                                    compressedBytes: Int(Double(sampled.bytes) * Double(cells) / Double(max(sampled.cells, 1))),
+                                    basis: basis)
         if let shards, shards > 1 {
             projection.shardSeconds = (0..<shards).map { shard in
                 let tiles = plan.shardTiles(shard, of: shards)
                 let share = plan.totalCost > 0 ? tiles.reduce(0) { $0 + plan.tiles[$1].cost } / plan.totalCost : 0
                 // Every shard scans all input and (with --screen) screens every pair.
-                return scan + prepare + estimate * share + write * share
+                return setup + scan + prepare + (estimate + journal + write) * share
             }
         }
         return projection
@@ -143,30 +154,65 @@ public struct Projection: Sendable {
         return min(1, kept / Double(max(cells, 1)))
     }
 
-    /// Compressed/uncompressed ratio and deflate and inflate rates (bytes per second, one
-    /// thread) of `values` byte-shuffled and deflated at the run's level.
-    static func compression(_ values: [Double], _ compression: OutputCompression) -> (Double, Double, Double) {
-        guard case let .deflate(level) = compression, !values.isEmpty else { return (1, 2e9, 4e9) }
-        // A few copies make the sample at least 1 MiB, as big as a chunk.
-        var sample = values
-        while sample.count < 1 << 17 { sample += values }
-        let n = sample.count, width = 8
-        var shuffled = [UInt8](repeating: 0, count: n * width)
-        sample.withUnsafeBytes { raw in
-            for i in 0..<n { for b in 0..<width { shuffled[b * n + i] = raw[i * width + b] } }
+    /// Seconds, cells and file bytes of writing a sample of the output: a square matrix of up
+    /// to 2^20 cells (all of a smaller run's) holding `values` cycled in `/mi` and the other
+    /// layers as a finished run holds them, written, verified and synced by ``OutputWriter``
+    /// into a scratch file beside the output, then removed. Includes taking the matrix out
+    /// of the kernel's buffers (one copy of every layer).
+    static func writeSample(_ values: [Double], layers: [MatrixLayer], configuration: RunConfiguration, cells: Int,
+                            samples: Int) -> (seconds: Double, cells: Int, bytes: Int) {
+        let finite = values.filter(\.isFinite)
+        guard !finite.isEmpty, cells > 0 else { return (0, 1, 0) }
+        let side = max(1, Int(Double(min(cells, 1 << 20)).squareRoot()))
+        let count = side * side
+        let stores = LayerStores(layers, cells: count)
+        if let mi = stores.buffer(.mi, as: Double.self) { for i in 0..<count { mi[i] = finite[i % finite.count] } }
+        if let status = stores.buffer(.status, as: UInt8.self) { for i in 0..<count { status[i] = PairStatus.computed.rawValue } }
+        if let used = stores.buffer(.samples, as: Int32.self) { for i in 0..<count { used[i] = Int32(clamping: samples) } }
+        let directory = URL(fileURLWithPath: configuration.output).deletingLastPathComponent().path
+        let path = directory + "/.mibatch-calibration.\(ProcessInfo.processInfo.processIdentifier).tmp"
+        defer { unlink(path) }
+        let names = (0..<side).map { "v\($0)" }
+        let clock = ContinuousClock(), start = clock.now
+        let matrix = MIMatrix(rowNames: names, columnNames: names, layers: stores.take())
+        do {
+            try OutputWriter.writeFile(matrix, attributes: [], units: configuration.units.rawValue, estimator: "calibration",
+                                       compression: configuration.compression, at: path)
+            try OutputWriter.verify(matrix, at: path)
+        } catch {
+            return (0, 1, 0)
         }
-        var bound = compressBound(uLong(shuffled.count))
-        var packed = [UInt8](repeating: 0, count: Int(bound))
-        let clock = ContinuousClock()
-        let start = clock.now
-        _ = compress2(&packed, &bound, shuffled, uLong(shuffled.count), Int32(level))
-        let middle = clock.now
-        var length = uLong(shuffled.count)
-        var unpacked = [UInt8](repeating: 0, count: shuffled.count)
-        _ = uncompress(&unpacked, &length, packed, bound)
-        let end = clock.now
-        func s(_ d: Duration) -> Double { max(1e-6, Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18) }
-        return (Double(bound) / Double(shuffled.count), Double(shuffled.count) / s(middle - start), Double(shuffled.count) / s(end - middle))
+        OutputWriter.syncFile(path)
+        let seconds = (clock.now - start).seconds
+        let bytes = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
+        return (seconds, count, bytes ?? 0)
+    }
+
+    /// Seconds of journaling `cells` cells: `values` recorded 16,384 at a time (a panel's
+    /// worth) into a scratch checkpoint, flushed and synced, scaled by cells.
+    static func journalSeconds(_ values: [Double], cells: Int) -> Double {
+        let count = min(max(values.count, 1), 1 << 18)
+        let path = NSTemporaryDirectory() + "/.mibatch-calibration.\(ProcessInfo.processInfo.processIdentifier).ckpt"
+        defer { unlink(path); unlink(path + ".new") }
+        let header = Checkpoint.Header(resultKey: "calibration", digest: "", shard: "whole", cells: count)
+        guard let journal = try? Checkpoint(path: path, header: header, fresh: true) else { return 0 }
+        var records: [CellRecord] = []
+        records.reserveCapacity(16_384)
+        let clock = ContinuousClock(), start = clock.now
+        for index in 0..<count {
+            var entry = CellValues.fill
+            entry[.mi, as: Double.self] = values.isEmpty ? 0 : values[index % values.count]
+            entry[.status, as: UInt8.self] = PairStatus.computed.rawValue
+            records.append(CellRecord(values: entry, cell: index))
+            if records.count == 16_384 || index == count - 1 {
+                journal.record(records)
+                records.removeAll(keepingCapacity: true)
+            }
+        }
+        journal.flush()
+        let seconds = (clock.now - start).seconds
+        journal.remove()
+        return seconds * Double(cells) / Double(count)
     }
 
     /// `1m05s`, `42.0 s`.
@@ -179,8 +225,9 @@ public struct Projection: Sendable {
 
     /// The lines `mibatch plan` prints.
     public var lines: [String] {
-        var lines = ["projected time: \(Self.format(seconds)) (read \(Self.format(scan)), prepare \(Self.format(prepare)), "
-            + "estimate \(Self.format(estimate)), write \(Self.format(write)); \(basis))",
+        var lines = ["projected time: \(Self.format(seconds)) (set-up \(Self.format(setup)), read \(Self.format(scan)), "
+            + "prepare \(Self.format(prepare)), estimate \(Self.format(estimate)), journal \(Self.format(journal)), "
+            + "write \(Self.format(write)); \(basis))",
             "output: \(MemorySize.format(outputBytes)) of matrices, about \(MemorySize.format(compressedBytes)) compressed"]
         for (i, s) in shardSeconds.enumerated() { lines.append("  shard \(i + 1)/\(shardSeconds.count): projected \(Self.format(s))") }
         return lines

@@ -106,7 +106,7 @@ struct TileRunner: Sendable {
         }
         let tasks = buckets.indices.filter { !buckets[$0].isEmpty }
         let cellsByTask = buckets, rowSlots = rowSlot, columnSlots = columnSlot
-        let kernel = self.kernel, onCellsDone = self.onCellsDone, done = self.done
+        let kernel = self.kernel, onCellsDone = self.onCellsDone, done = self.done, cancellation = self.cancellation
         let items = tasks.indices.map { WorkStealingPool.WorkItem(index: $0, cost: Double(cellsByTask[tasks[$0]].count)) }
         let columnCount = columnPanels.count, matrixWidth = pairs.columns.count, symmetric = pairs.isSymmetric
         let mi = kernel.layers.buffer(.mi, as: Double.self)!, status = kernel.status
@@ -143,12 +143,18 @@ struct TileRunner: Sendable {
                     values[.samples, as: Int32.self] = Int32(clamping: used)
                     records.append(CellRecord(values: values, reason: FailureReason.none.rawValue, cell: entry.cell))
                 } else {
+                    // With --permutations a cell can take seconds: each is journaled when done
+                    // and cancellation is checked between cells.
                     kernel.store(entry.cell, nats: nats, rowVariables[i].data, columnVariables[j].data, variables: (pairs.rows[entry.row], pairs.columns[entry.column]), used: used)
-                    records.append(kernel.record(entry.cell))
+                    onCellsDone?([kernel.record(entry.cell)])
+                    done(1)
+                    if cancellation.isCancelled { break }
                 }
             }
-            onCellsDone?(records)
-            done(records.count)
+            if !records.isEmpty {
+                onCellsDone?(records)
+                done(records.count)
+            }
         }
     }
 }

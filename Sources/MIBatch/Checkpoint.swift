@@ -84,8 +84,9 @@ final class Checkpoint: @unchecked Sendable {
     /// The entry fields this journal writes.
     let layout: Layout
     /// Cells recorded since the last flush, already encoded (``Layout/entrySize`` bytes each: a
-    /// minute of cells on many threads can be a million entries).
-    private let pending = Mutex<(count: Int, bytes: [UInt8])>((0, []))
+    /// minute of cells on many threads can be a million entries): `count` loose entries in
+    /// `bytes`, and `records` already framed by their recording thread.
+    private let pending = Mutex<(count: Int, bytes: [UInt8], records: [UInt8])>((0, [], []))
     /// Held while a record is written (flushes come from the timer, from workers whose
     /// cell filled the buffer and from the caller); whether every write so far succeeded.
     private let writer = Mutex<Bool>(true)
@@ -204,13 +205,20 @@ final class Checkpoint: @unchecked Sendable {
     func record(_ entry: CellRecord) { record([entry]) }
 
     /// Records finished cells under one lock (``record(_:)-(CellRecord)``).
+    ///
+    /// At least ``ownRecordEntries`` entries (a GCMI panel's) are framed as a record of their
+    /// own here, checksum included, on the calling thread: the checksum (FNV-1a, a byte at a
+    /// time) is then computed by the workers in parallel, not under the writer's lock. Fewer
+    /// are appended to the shared record the next flush frames.
     func record(_ entries: [CellRecord]) {
         let layers = layout.layers.map { ($0, $0.element.bytes) }, hasReason = layout.hasReason
         // Encoded outside the lock; appended in one copy under it.
         let size = 4 + layers.reduce(0) { $0 + $1.1 } + (hasReason ? 1 : 0)
-        var bytes = [UInt8](repeating: 0, count: entries.count * size)
+        let framed = entries.count >= Self.ownRecordEntries
+        let head = framed ? 8 : 0
+        var bytes = [UInt8](repeating: 0, count: head + entries.count * size + (framed ? 8 : 0))
         bytes.withUnsafeMutableBytes { out in
-            var at = 0
+            var at = head
             for entry in entries {
                 out.storeBytes(of: UInt32(entry.cell).littleEndian, toByteOffset: at, as: UInt32.self)
                 at += 4
@@ -222,33 +230,52 @@ final class Checkpoint: @unchecked Sendable {
                 }
                 if hasReason { out[at] = entry.reason; at += 1 }
             }
+            if framed {
+                out.storeBytes(of: Self.recordMagic.littleEndian, toByteOffset: 0, as: UInt32.self)
+                out.storeBytes(of: UInt32(entries.count).littleEndian, toByteOffset: 4, as: UInt32.self)
+            }
+        }
+        if framed {
+            // magic | count | entries | FNV-1a of count and entries, as `flush` frames them.
+            let checksum = Self.fnv1a(bytes[8..<(bytes.count - 8)], seed: Self.fnv1a(bytes[4..<8]))
+            withUnsafeBytes(of: checksum.littleEndian) { bytes.replaceSubrange((bytes.count - 8)..., with: $0) }
         }
         let full = pending.withLock { list in
-            list.bytes.append(contentsOf: bytes)
-            list.count += entries.count
-            return list.bytes.count >= Self.flushBytes
+            if framed {
+                list.records.append(contentsOf: bytes)
+            } else {
+                list.bytes.append(contentsOf: bytes)
+                list.count += entries.count
+            }
+            return list.bytes.count + list.records.count >= Self.flushBytes
         }
         if full { flush() }
     }
 
-    /// Appends every recorded cell as one record and fsyncs. Returns false if this or an
-    /// earlier write failed.
+    /// Entries recorded at once that are framed as their own record (``record(_:)-([CellRecord])``).
+    static let ownRecordEntries = 256
+
+    /// Appends every recorded cell (the framed records, then one record of the others) and
+    /// fsyncs. Returns false if this or an earlier write failed.
     @discardableResult
     func flush() -> Bool {
         writer.withLock { allWritten in
-            var batch = pending.withLock { list -> (count: Int, bytes: [UInt8]) in
-                defer { list = (0, []) }
+            var batch = pending.withLock { list -> (count: Int, bytes: [UInt8], records: [UInt8]) in
+                defer { list = (0, [], []) }
                 return list
             }
-            guard batch.count > 0 else { return allWritten }
-            // magic | count | entries | checksum of count and entries, written without copying
-            // the entries (a torn record fails its checksum either way).
-            var head: [UInt8] = []
-            Self.append32(&head, Self.recordMagic)
-            Self.append32(&head, UInt32(batch.count))
-            var tail: [UInt8] = []
-            Self.append64(&tail, Self.fnv1a(batch.bytes[...], seed: Self.fnv1a(head[4...])))
-            let ok = Self.writeAll(descriptor, &head) && Self.writeAll(descriptor, &batch.bytes) && Self.writeAll(descriptor, &tail)
+            guard batch.count > 0 || !batch.records.isEmpty else { return allWritten }
+            var ok = batch.records.isEmpty || Self.writeAll(descriptor, &batch.records)
+            if batch.count > 0 {
+                // magic | count | entries | checksum of count and entries, written without copying
+                // the entries (a torn record fails its checksum either way).
+                var head: [UInt8] = []
+                Self.append32(&head, Self.recordMagic)
+                Self.append32(&head, UInt32(batch.count))
+                var tail: [UInt8] = []
+                Self.append64(&tail, Self.fnv1a(batch.bytes[...], seed: Self.fnv1a(head[4...])))
+                ok = ok && Self.writeAll(descriptor, &head) && Self.writeAll(descriptor, &batch.bytes) && Self.writeAll(descriptor, &tail)
+            }
             fsync(descriptor)
             allWritten = allWritten && ok
             return allWritten
@@ -276,9 +303,11 @@ final class Checkpoint: @unchecked Sendable {
 
     /// FNV-1a of `bytes`, continuing from `seed` (the hash of the bytes before them).
     static func fnv1a(_ bytes: ArraySlice<UInt8>, seed: UInt64 = 0xCBF2_9CE4_8422_2325) -> UInt64 {
-        var hash = seed
-        for byte in bytes { hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01B3 }
-        return hash
+        bytes.withUnsafeBufferPointer { buffer in
+            var hash = seed
+            for byte in buffer { hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01B3 }
+            return hash
+        }
     }
 
     /// The layout of a journal of `version` with `header`.

@@ -65,6 +65,10 @@ public final class Engine: @unchecked Sendable {
     public var onNotice: ((String) -> Void)?
     /// Samples dropped by `--nan drop-rows` (known after ``scanInput()``).
     public private(set) var droppedRows = 0
+    /// Limits of a batch of tiles on GCMI's panel route (whole input held): 64 MiB of packed
+    /// panels and 2^20 cells (~60 MiB of per-cell bookkeeping; 64 products of 128 x 128,
+    /// enough to keep every worker busy).
+    static let panelBatchBytes = 64 << 20, panelBatchCells = 1 << 20
     /// The samples kept by `--nan drop-rows`, when any were dropped.
     private var keptRows: [Int]? = nil
     /// Set to stop between cells.
@@ -89,12 +93,20 @@ public final class Engine: @unchecked Sendable {
 
     /// Cells of this run's tiles (with `--screen`, those the screen kept).
     public var totalCells: Int {
-        guard let screen else { return tileIndices.reduce(0) { $0 + plan.tiles[$1].cells.count } }
-        return tileIndices.reduce(0) { total, tile in total + plan.tiles[tile].cells.reduce(0) { $0 + (screen.selected[$1] ? 1 : 0) } }
+        selectedCells ?? tileIndices.reduce(0) { $0 + plan.tiles[$1].cells.count }
     }
     /// The screen (`--screen`): only its selected cells are computed; every cell of this
     /// run's tiles gets its `/mi_screen` value, and status 3 when not selected.
-    var screen: ScreenResult?
+    var screen: ScreenResult? {
+        didSet {
+            // Counted once (a walk over every cell of this run's tiles), not per progress report.
+            selectedCells = screen.map { screen in
+                tileIndices.reduce(0) { total, tile in total + plan.tiles[tile].cells.reduce(0) { $0 + (screen.selected[$1] ? 1 : 0) } }
+            }
+        }
+    }
+    /// Cells of this run's tiles the screen selected (`nil` without a screen).
+    private var selectedCells: Int?
     /// Cells finished so far (safe to read from any thread; for progress).
     public var finishedCells: Int { doneCount.load(ordering: .relaxed) }
 
@@ -232,6 +244,35 @@ public final class Engine: @unchecked Sendable {
         let order = plan.holdsAllInput ? tileIndices
             : BlockCache.executionOrder(tileIndices.map { plan.tiles[$0] }, residentBlocks: plan.residentBlocks).map(\.index)
         let schedule = BlockCache(order: order.map { plan.tiles[$0] })
+        /// Runs cells whose variables are all in `lookup` on the worker pool.
+        func runCells(_ cells: [Int], lookup: [Int: PreparedVariable?]) {
+            let onCellDone = self.onCellDone, onCellsDone = self.onCellsDone
+            let report: (@Sendable ([CellRecord]) -> Void)?
+            if onCellDone == nil && onCellsDone == nil {
+                report = nil
+            } else {
+                report = { @Sendable (records: [CellRecord]) in
+                    onCellsDone?(records)
+                    if let onCellDone { for record in records { onCellDone(record) } }
+                }
+            }
+            let runner = TileRunner(kernel: kernel, plan: plan, threads: configuration.threads, cancellation: cancellation,
+                                    onCellsDone: report) { [doneCount = self.doneCountBox] in doneCount.add($0) }
+            runner.run(cells, lookup: lookup)
+        }
+        // GCMI's panel route with the whole input held: tiles are gathered into batches (up
+        // to `panelBatchBytes` of packed panels, `panelBatchCells` cells) and each batch is one pool of panel products.
+        // A tile (one block pair, often a single 128 x 128 product) alone would leave all but
+        // one worker idle and pack its panels on this thread. A cell's bits do not depend on
+        // the batch (every product has the same shape; see `TileRunner`).
+        let batchesPanels = kernel.estimator.gcmi != nil && plan.holdsAllInput
+        let panelBytesPerVariable = max(1, (catalog.samples - droppedRows) * MemoryLayout<Double>.stride)
+        var batch: (cells: [Int], lookup: [Int: PreparedVariable?]) = ([], [:])
+        func runBatch() {
+            guard !batch.cells.isEmpty else { return }
+            runCells(batch.cells, lookup: batch.lookup)
+            batch = ([], [:])
+        }
         var cancelled = false
         for (position, tileIndex) in order.enumerated() {
             if cancellation.isCancelled { cancelled = true; break }
@@ -260,21 +301,20 @@ public final class Engine: @unchecked Sendable {
                 }
             }
             let lookup = first.merging(second) { a, _ in a }
-            let onCellDone = self.onCellDone, onCellsDone = self.onCellsDone
-            let report: (@Sendable ([CellRecord]) -> Void)?
-            if onCellDone == nil && onCellsDone == nil {
-                report = nil
-            } else {
-                report = { @Sendable (records: [CellRecord]) in
-                    onCellsDone?(records)
-                    if let onCellDone { for record in records { onCellDone(record) } }
+            if batchesPanels {
+                batch.cells += pending
+                batch.lookup.merge(lookup) { a, _ in a }
+                if batch.lookup.count * panelBytesPerVariable >= Self.panelBatchBytes || batch.cells.count >= Self.panelBatchCells {
+                    runBatch()
                 }
+                if cancellation.isCancelled { cancelled = true; break }
+                continue
             }
-            let runner = TileRunner(kernel: kernel, plan: plan, threads: configuration.threads, cancellation: cancellation,
-                                    onCellsDone: report) { [doneCount = self.doneCountBox] in doneCount.add($0) }
-            runner.run(pending, lookup: lookup)
+            runCells(pending, lookup: lookup)
             if cancellation.isCancelled { cancelled = true; break }
         }
+        if !cancelled { runBatch() }
+        if cancellation.isCancelled { cancelled = true }
         if let pending = prefetch { _ = try? pending.result.wait() }
         // The prepared input is not needed any more: free it before the matrix is copied out.
         prefetch = nil

@@ -175,7 +175,7 @@ public enum Job {
         source.removeScratch()
 
         let elapsed = clock.now - started
-        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+        let seconds = elapsed.seconds
         let peak = MemorySize.peakResident
         let computed = outcome.doneCells - outcome.failedCells - outcome.screenedOut
         let shardText = configuration.shard.count > 1 ? " (shard \(configuration.shard): \(outcome.totalCells) of \(plan.cells.count) pairs)" : ""

@@ -97,7 +97,7 @@ struct ScreenResult: Sendable {
         let elapsed = clock.now - started
         return ScreenResult(values: values, selected: selected, selectedCount: selected.reduce(0) { $0 + ($1 ? 1 : 0) },
                             label: screening.estimatorLabel,
-                            seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18)
+                            seconds: elapsed.seconds)
     }
 
     /// The cells the rule keeps. Cells the screen could not estimate are kept (the run's

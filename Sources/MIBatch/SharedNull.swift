@@ -30,7 +30,7 @@ enum SharedNull {
         let clock = ContinuousClock(), started = clock.now
         let null = try compute(samples: samples, count: count, kernel: kernel, threads: configuration.threads)
         let elapsed = clock.now - started
-        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+        let seconds = elapsed.seconds
         var where_ = ""
         if let directory = configuration.nullCache {
             do {

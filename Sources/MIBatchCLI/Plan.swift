@@ -16,13 +16,15 @@ struct Plan: ParsableCommand {
     func run() throws {
         do {
             let configuration = try options.configuration()
+            let clock = ContinuousClock(), start = clock.now
             let prepared = try Job.prepare(configuration)
+            let setup = (clock.now - start).seconds
             let shards = options.shards ?? (configuration.shard.count > 1 ? configuration.shard.count : nil)
             print(PlanReport.text(source: prepared.source, plan: prepared.plan, shards: shards, configuration: configuration))
             if !prepared.selection.steps.isEmpty { print("variable selection: \(prepared.selection.description)") }
             if !noCalibration {
                 do {
-                    let projection = try Projection.measure(configuration, source: prepared.source, plan: prepared.plan, shards: shards)
+                    let projection = try Projection.measure(configuration, source: prepared.source, plan: prepared.plan, shards: shards, setup: setup)
                     projection.lines.forEach { print($0) }
                 } catch {
                     print("projected time: unavailable (the calibration could not read the data: \(error))")

@@ -40,7 +40,7 @@ extension Normalization {
 
     /// ``applyRank(to:seed:variableIndex:scores:)``, also saying which columns hold ties.
     ///
-    /// - Complexity: O(n·d·log n).
+    /// - Complexity: O(n·d) (radix passes), plus O(t·log t) per run of t tied values.
     public static func rankColumns(_ v: VariableData, seed: UInt64, variableIndex: UInt64,
                                    scores scoresOf: (Int) -> [Double] = normalScores) throws(EstimationError) -> (ranked: VariableData, tied: [Bool]) {
         let bad = v.values.reduce(0) { $0 + ($1.isFinite ? 0 : 1) }
@@ -49,26 +49,36 @@ extension Normalization {
         if n == 0 { throw .constantVariable }
         var out = [Double](repeating: 0, count: n * d)
         var tied = [Bool](repeating: false, count: d)
-        // (value, tie-breaking key, sample): sorted without indirection; the order is the
-        // total order value, then key, then sample.
-        var entries = [(value: Double, key: UInt64, index: Int)](repeating: (0, 0, 0), count: n)
+        // The total order is value, then a tie-breaking key drawn per sample, then sample:
+        // a stable radix sort by value, then each run of equal values sorted by (key, sample).
+        // Keys are drawn (n per column, in sample order) only for columns that have ties.
+        var radix = RadixOrder(count: n)
         let scores = scoresOf(n)
         let values = v.values
         for j in 0..<d {
-            var generator = SeededGenerator(seed: seed, stream: rankStream(variableIndex: variableIndex, column: j))
-            for i in 0..<n { entries[i] = (values[i * d + j], generator.next(), i) }
-            var distinct = false
-            let first = values[j]
-            for i in 1..<max(n, 1) where values[i * d + j] != first { distinct = true; break }
-            guard distinct || n == 1 else { throw .constantVariable }
-            // -0.0 == 0.0: the comparison is on values, so both zeros are one tie.
-            entries.sort { a, b in
-                if a.value != b.value { return a.value < b.value }
-                return a.key != b.key ? a.key < b.key : a.index < b.index
+            radix.load(values, column: j, dimension: d)
+            radix.sort()
+            // -0.0 == 0.0: both zeros have one key, so they are one tie.
+            guard n == 1 || radix.keys[0] != radix.keys[n - 1] else { throw .constantVariable }
+            var tieKeys: [UInt64] = []
+            var start = 0
+            while start < n {
+                var end = start + 1
+                while end < n && radix.keys[end] == radix.keys[start] { end += 1 }
+                if end - start > 1 {
+                    tied[j] = true
+                    if tieKeys.isEmpty {
+                        var generator = SeededGenerator(seed: seed, stream: rankStream(variableIndex: variableIndex, column: j))
+                        tieKeys = (0..<n).map { _ in generator.next() }
+                    }
+                    radix.order[start..<end].sort { a, b in
+                        tieKeys[a] != tieKeys[b] ? tieKeys[a] < tieKeys[b] : a < b
+                    }
+                }
+                start = end
             }
-            for rank in 0..<n {
-                out[entries[rank].index * d + j] = scores[rank]
-                if rank > 0 && entries[rank].value == entries[rank - 1].value { tied[j] = true }
+            radix.order.withUnsafeBufferPointer { order in
+                for rank in 0..<n { out[order[rank] * d + j] = scores[rank] }
             }
         }
         return (VariableData(count: n, dimension: d, values: out), tied)

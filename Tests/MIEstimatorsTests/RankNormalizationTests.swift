@@ -48,6 +48,41 @@ import Darwin
         #expect(try Self.rank(Self.tied.map { -$0 }) != reference)
     }
 
+    /// The radix route of `rankColumns` gives exactly the ranks of a comparison sort of
+    /// (value, tie key, sample), the order it replaced: on both zeros, the largest doubles,
+    /// subnormals, negative values, long runs of ties and columns that share high bytes.
+    @Test(arguments: [1, 2, 3, 50, 1_000])
+    func radixRanksEqualTheComparisonSort(n: Int) throws {
+        var g = SeededGenerator(seed: 5, stream: UInt64(n))
+        let pool: [Double] = [0, -0.0, 1, -1, .greatestFiniteMagnitude, -.greatestFiniteMagnitude, 5e-324, -5e-324, 1e300, 0.5, 1 + 1e-16, 1 + 2.2e-16]
+        let d = 4
+        var values = [Double](repeating: 0, count: n * d)
+        for i in 0..<n {
+            values[i * d] = pool[Int(g.next() % UInt64(pool.count))]                  // heavy ties, specials
+            values[i * d + 1] = gaussian(&g)                                        // continuous
+            values[i * d + 2] = 1000 + Double(g.next() % 7) * 1e-9                  // shared high bytes
+            values[i * d + 3] = Double(i)                                           // distinct, sorted
+        }
+        if n > 1 { values[d] = values[0] == 1 ? 0 : 1 }                             // no column constant
+        if n > 1 { values[d + 2] = values[2] + 1e-9 }
+        let v = VariableData(count: n, dimension: d, values: values)
+        let (ranked, tied) = try Normalization.rankColumns(v, seed: 9, variableIndex: 4, scores: { (0..<$0).map(Double.init) })
+        for j in 0..<d {
+            var generator = SeededGenerator(seed: 9, stream: Normalization.rankStream(variableIndex: 4, column: j))
+            let keys = (0..<n).map { _ in generator.next() }
+            let order = (0..<n).sorted { a, b in
+                let x = values[a * d + j], y = values[b * d + j]
+                if x != y { return x < y }
+                return keys[a] != keys[b] ? keys[a] < keys[b] : a < b
+            }
+            var expected = [Double](repeating: 0, count: n)
+            for (rank, sample) in order.enumerated() { expected[sample] = Double(rank) }
+            #expect((0..<n).map { ranked.values[$0 * d + j] } == expected, "column \(j)")
+            let hasTies = (1..<max(n, 1)).contains { values[order[$0] * d + j] == values[order[$0 - 1] * d + j] }
+            #expect(tied[j] == hasTies, "column \(j)")
+        }
+    }
+
     @Test func tieBreakingSeeded() throws {
         let a = try Self.rank(Self.tied, seed: 7, variable: 3)
         #expect(Self.bits(try Self.rank(Self.tied, seed: 7, variable: 3)) == Self.bits(a))
