@@ -15,4 +15,6 @@ whatis("Description: mutual-information matrices from HDF5 datasets")
 
 local root = myFileName():gsub("/share/modulefiles/[^/]+/[^/]+$", "")
 prepend_path("PATH", pathJoin(root, "bin"))
+-- An empty MANPATH entry keeps man's default search path (the system's pages).
+if (os.getenv("MANPATH") or "") == "" then append_path("MANPATH", "") end
 prepend_path("MANPATH", pathJoin(root, "share/man"))

@@ -15,4 +15,6 @@ module-whatis "Description: mutual-information matrices from HDF5 datasets"
 
 set root [file dirname [file dirname [file dirname [file dirname $ModulesCurrentModulefile]]]]
 prepend-path PATH $root/bin
+# An empty MANPATH entry keeps man's default search path (the system's pages).
+if {![info exists ::env(MANPATH)] || $::env(MANPATH) eq ""} { append-path MANPATH "" }
 prepend-path MANPATH $root/share/man

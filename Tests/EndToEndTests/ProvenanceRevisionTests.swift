@@ -1,0 +1,80 @@
+import Foundation
+import HDF5
+import MIBatch
+import Testing
+
+/// `source_revision` and `tool_version`: recorded at build time by Sources/SourceRevisionPlugin,
+/// checked against git run now, in an output, `mibatch --version` and `inspect`.
+@Suite struct ProvenanceRevisionTests {
+    /// Runs `mibatch` with MIBATCH_SOURCE_REVISION removed from the environment (or set).
+    func mibatch(_ arguments: [String], revision: String? = nil) throws -> ProcessResult {
+        let process = Process()
+        process.executableURL = mibatchExecutable
+        process.arguments = arguments
+        var environment = ProcessInfo.processInfo.environment
+        environment["MIBATCH_SOURCE_REVISION"] = revision
+        process.environment = environment
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try launch(process)
+        let outData = out.fileHandleForReading.readDataToEndOfFile()
+        let errData = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return ProcessResult(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
+                             stderr: String(decoding: errData, as: UTF8.self))
+    }
+
+    /// `git -C <repository> ARGS`, trimmed; nil when git or the checkout is missing.
+    func git(_ arguments: [String]) throws -> String? {
+        let result = try runProcess("/usr/bin/env", ["git", "-C", repositoryRoot.path] + arguments)
+        guard result.status == 0 else { return nil }
+        return result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    /// The revision a binary built from this checkout must record: `git describe --always
+    /// --dirty` now (the tree is not edited between the build and the tests), whose commit
+    /// part is `git rev-parse --short HEAD`; a tree without git records the tarball label.
+    @Test func sourceRevisionIsTheCommitTheBinaryWasBuiltFrom() throws {
+        let dir = makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let input = dir.appendingPathComponent("in.h5").path, output = dir.appendingPathComponent("out.h5").path
+        try writeCorrelatedPairs(to: input, samples: 200, rhos: [0.8], seed: 3)
+        let run = try mibatch(["run", input, "--dataset", "/data", "-o", output, "--quiet"])
+        #expect(run.status == 0, "stderr: \(run.stderr)")
+        let file = try File.open(output)
+        guard case let .string(recorded)? = try file.attribute("source_revision"),
+              case let .string(version)? = try file.attribute("tool_version") else {
+            Issue.record("no source_revision or tool_version"); return
+        }
+        #expect(version == Provenance.version)
+
+        let topLevel = try git(["rev-parse", "--show-toplevel"]).map { URL(fileURLWithPath: $0).resolvingSymlinksInPath().path }
+        if topLevel == repositoryRoot.resolvingSymlinksInPath().path,
+           let describe = try git(["describe", "--always", "--dirty"]), let head = try git(["rev-parse", "--short", "HEAD"]) {
+            #expect(recorded == describe, "recorded \(recorded), git describe --always --dirty now: \(describe)")
+            // The commit part: the whole string (`<hash>` / `<hash>-dirty`) or after `-g` (`<tag>-<n>-g<hash>`).
+            let commit = recorded.hasSuffix("-dirty") ? String(recorded.dropLast(6)) : recorded
+            #expect(commit == head || commit.hasSuffix("-g" + head), "recorded \(recorded), HEAD is \(head)")
+            #expect(recorded.hasSuffix("-dirty") == !(try git(["status", "--porcelain", "--untracked-files=no"]) ?? "").isEmpty)
+        } else {
+            #expect(recorded == "unversioned tarball build")
+        }
+
+        let versionLine = try mibatch(["--version"])
+        #expect(versionLine.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "\(Provenance.version) (source \(recorded))")
+        let inspect = try mibatch(["inspect", output])
+        #expect(inspect.stdout.split(separator: "\n").first?.contains("mibatch \(version) (source \(recorded)) output") == true,
+                "inspect: \(inspect.stdout)")
+        let json = try mibatch(["inspect", output, "--json"])
+        let object = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any]
+        #expect(object?["source_revision"] as? String == recorded)
+        #expect(object?["tool_version"] as? String == version)
+
+        // The override still wins (rebuilt binaries of a known commit, tests).
+        let overridden = dir.appendingPathComponent("overridden.h5").path
+        let again = try mibatch(["run", input, "--dataset", "/data", "-o", overridden, "--quiet"], revision: "abc1234")
+        #expect(again.status == 0, "stderr: \(again.stderr)")
+        #expect(try File.open(overridden).attribute("source_revision") == .string("abc1234"))
+    }
+}
