@@ -77,4 +77,39 @@ import Testing
         #expect(again.status == 0, "stderr: \(again.stderr)")
         #expect(try File.open(overridden).attribute("source_revision") == .string("abc1234"))
     }
+
+    /// The plugin's script (taken from its source) on a tree without `.git` and on a tree
+    /// inside another repository: both are tarball builds, never the enclosing repository's
+    /// commit; a rerun with the same revision leaves the generated file untouched.
+    @Test func treesWithoutTheirOwnCheckoutAreUnversionedTarballBuilds() throws {
+        let source = try String(contentsOf: repositoryRoot.appendingPathComponent("Sources/SourceRevisionPlugin/SourceRevisionPlugin.swift"),
+                                encoding: .utf8)
+        guard let body = source.components(separatedBy: "static let script = #\"\"\"\n").last?.components(separatedBy: "        \"\"\"#").first else {
+            Issue.record("no script in the plugin"); return
+        }
+        let script = body.split(separator: "\n", omittingEmptySubsequences: false)
+            .map { $0.hasPrefix("        ") ? String($0.dropFirst(8)) : String($0) }.joined(separator: "\n")
+        let dir = makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let tarball = dir.appendingPathComponent("mibatch-0.2.0"), nested = dir.appendingPathComponent("home/src/mibatch")
+        try FileManager.default.createDirectory(at: tarball, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(at: nested, withIntermediateDirectories: true)
+        #expect(try runProcess("/usr/bin/env", ["git", "init", "-q", dir.appendingPathComponent("home").path]).status == 0)
+        for (tree, name) in [(tarball, "a.swift"), (nested, "b.swift"), (repositoryRoot, "c.swift")] {
+            let generated = dir.appendingPathComponent("out/\(name)").path
+            #expect(try runProcess("/bin/sh", ["-c", script, "source-revision", tree.path, generated]).status == 0)
+            let text = try String(contentsOfFile: generated, encoding: .utf8)
+            if tree == repositoryRoot {
+                let describe = try git(["describe", "--always", "--dirty"])
+                #expect(describe == nil || text.contains("static let describe = \"\(describe!)\""), "\(text)")
+                let modified = try FileManager.default.attributesOfItem(atPath: generated)[.modificationDate] as? Date
+                usleep(20_000)
+                #expect(try runProcess("/bin/sh", ["-c", script, "source-revision", tree.path, generated]).status == 0)
+                #expect(try FileManager.default.attributesOfItem(atPath: generated)[.modificationDate] as? Date == modified,
+                        "an unchanged revision must not rewrite the file (it would recompile MIBatch)")
+            } else {
+                #expect(text.contains("static let describe = \"unversioned tarball build\""), "\(tree.path): \(text)")
+            }
+        }
+    }
 }
