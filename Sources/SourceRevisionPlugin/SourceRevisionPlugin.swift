@@ -13,7 +13,12 @@ import PackagePlugin
 /// text changes, so a rerun with an unchanged revision recompiles nothing. A source tree that
 /// is not a git checkout of this package (a release tarball, a Spack stage without `.git`, a
 /// container build context) records `unversioned tarball build`, also when it lies inside
-/// some other repository (the checkout's top level must be the package folder).
+/// some other repository (the checkout's top level must be the package folder); a `.git`
+/// that git cannot read (another user's checkout, a worktree's pointer file copied alone)
+/// records `unknown (...)` saying so.
+///
+/// Developers: SwiftPM caches the plugin's command list; after editing this file, touch
+/// Package.swift so the next build uses it.
 ///
 /// - Complexity: the input list is O(files of the package); a rerun is one `git describe`
 ///   (tens of milliseconds: it refreshes the index's stat data, O(tracked files)).
@@ -80,7 +85,11 @@ struct SourceRevisionPlugin: BuildToolPlugin {
             top=$(git -C "$package" rev-parse --show-toplevel 2>/dev/null || true)
             if [ -n "$top" ] && [ "$(cd "$top" && pwd -P)" = "$package" ]; then
                 revision=$(git -C "$package" describe --always --dirty 2>/dev/null | tr -cd 'A-Za-z0-9._+/-')
-                [ -n "$revision" ] || revision="unversioned tarball build"
+                [ -n "$revision" ] || revision="unknown (git describe failed at build time)"
+            elif [ -z "$top" ] && [ -e "$package/.git" ]; then
+                # A .git git cannot use: another user's checkout (safe.directory), a worktree
+                # pointer copied without its repository.
+                revision="unknown (git could not read the checkout's .git at build time)"
             fi
         elif [ -e "$package/.git" ]; then
             revision="unknown (git was not found at build time)"

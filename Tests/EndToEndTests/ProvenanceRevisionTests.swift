@@ -95,6 +95,14 @@ import Testing
         try FileManager.default.createDirectory(at: tarball, withIntermediateDirectories: true)
         try FileManager.default.createDirectory(at: nested, withIntermediateDirectories: true)
         #expect(try runProcess("/usr/bin/env", ["git", "init", "-q", dir.appendingPathComponent("home").path]).status == 0)
+        // A worktree's .git pointer copied without its repository.
+        let orphan = dir.appendingPathComponent("copied-worktree")
+        try FileManager.default.createDirectory(at: orphan, withIntermediateDirectories: true)
+        try "gitdir: /nonexistent/.git/worktrees/x\n".write(to: orphan.appendingPathComponent(".git"), atomically: true, encoding: .utf8)
+        let orphanFile = dir.appendingPathComponent("out/orphan.swift").path
+        #expect(try runProcess("/bin/sh", ["-c", script, "source-revision", orphan.path, orphanFile]).status == 0)
+        #expect(try String(contentsOfFile: orphanFile, encoding: .utf8)
+            .contains("static let describe = \"unknown (git could not read the checkout's .git at build time)\""))
         for (tree, name) in [(tarball, "a.swift"), (nested, "b.swift"), (repositoryRoot, "c.swift")] {
             let generated = dir.appendingPathComponent("out/\(name)").path
             #expect(try runProcess("/bin/sh", ["-c", script, "source-revision", tree.path, generated]).status == 0)
