@@ -72,8 +72,12 @@ let package = Package(
                 "HDF5", "MIEstimators", "MISignificance", "CZlib",
                 .product(name: "Atomics", package: "swift-atomics"),
                 .product(name: "Crypto", package: "swift-crypto"),
-            ]
+            ],
+            plugins: ["SourceRevisionPlugin"]
         ),
+        // Generates BuildRevision (`git describe --always --dirty` at build time) for the
+        // `source_revision` attribute and `mibatch --version`; rewrites it only when it changes.
+        .plugin(name: "SourceRevisionPlugin", capability: .buildTool(), path: "Sources/SourceRevisionPlugin"),
         .executableTarget(
             name: "MIBatchCLI",
             dependencies: [

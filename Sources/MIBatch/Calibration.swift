@@ -169,7 +169,9 @@ public struct Projection: Sendable {
         if let mi = stores.buffer(.mi, as: Double.self) { for i in 0..<count { mi[i] = finite[i % finite.count] } }
         if let status = stores.buffer(.status, as: UInt8.self) { for i in 0..<count { status[i] = PairStatus.computed.rawValue } }
         if let used = stores.buffer(.samples, as: Int32.self) { for i in 0..<count { used[i] = Int32(clamping: samples) } }
-        let directory = URL(fileURLWithPath: configuration.output).deletingLastPathComponent().path
+        // Beside the output (its disk); without one (`plan` without -o), the current directory.
+        let directory = configuration.output.isEmpty ? "."
+            : URL(fileURLWithPath: configuration.output).deletingLastPathComponent().path
         let path = directory + "/.mibatch-calibration.\(ProcessInfo.processInfo.processIdentifier).tmp"
         defer { unlink(path) }
         let names = (0..<side).map { "v\($0)" }

@@ -9,7 +9,8 @@ public enum Inspector {
     public static func summary(_ summary: OutputSummary) -> String {
         let result = summary.result
         let attributes = result.attributes
-        var lines = ["\(result.path): mibatch \(attributes["tool_version"] ?? "") output, "
+        let source = attributes["source_revision"].map { " (source \($0))" } ?? ""
+        var lines = ["\(result.path): mibatch \(attributes["tool_version"] ?? "")\(source) output, "
             + (result.isAllPairs ? "all pairs of \(result.rows) variables" : "\(result.rows) × \(result.columns) variables (rectangular)")]
         func row(_ label: String, _ value: String) { lines.append(label.padding(toLength: 12, withPad: " ", startingAt: 0) + value) }
         row("estimator", attributes["estimator"] ?? "unknown")

@@ -150,6 +150,7 @@ public struct OutputSummary: Sendable {
         return .object([
             "file": .string(result.path),
             "tool_version": text("tool_version"),
+            "source_revision": text("source_revision"),
             "kind": .string(result.isAllPairs ? "all-pairs" : "rectangular"),
             "shape": .array([.int(result.rows), .int(result.columns)]),
             "units": .string(result.units),

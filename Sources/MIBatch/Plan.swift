@@ -197,7 +197,7 @@ public struct ExecutionPlan: Sendable {
         if !holdsAll {
             plan.memory.fixed += transient
             plan.stream(catalog: catalog, available: available - transient, largestBlock: largestBlock, variables: used,
-                        scratchPath: configuration.output + ".scratch")
+                        scratchPath: (configuration.output.isEmpty ? "OUTPUT" : configuration.output) + ".scratch")
         }
         return plan
     }

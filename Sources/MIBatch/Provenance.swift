@@ -2,8 +2,12 @@ import Foundation
 
 /// Everything recorded about how an output was made (design.md §5), as string attributes.
 public struct Provenance: Sendable {
-    /// Tool version (semantic version of this build).
+    /// Tool version: the package's semantic version, its one definition (the `tool_version`
+    /// attribute, `mibatch --version`; samples/hpc's modulefiles and Spack recipe name it too).
     public static let version = "0.2.0"
+
+    /// `mibatch --version`: the version and the source revision, e.g. `0.2.0 (source 9bddfca)`.
+    public static var versionLine: String { "\(version) (source \(SourceRevision.current))" }
 
     /// The exact argument vector, argv[0] included.
     public var commandLine: [String]
@@ -122,34 +126,15 @@ public struct Provenance: Sendable {
     }
 }
 
-/// The git revision of the source tree this binary was built from, when it can be found.
-enum SourceRevision {
-    /// `MIBATCH_SOURCE_REVISION` if set; else the commit of the checkout containing the
-    /// executable (read from `.git` without running git), `-dirty`-free; else `unknown`.
-    static let current: String = {
+/// The git revision of the source tree this binary was built from.
+public enum SourceRevision {
+    /// `MIBATCH_SOURCE_REVISION` if set (tests, rebuilt binaries of a known commit); else
+    /// `git describe --always --dirty` of the package checkout, recorded at build time by
+    /// Sources/SourceRevisionPlugin (`<abbreviated commit>` or `<tag>-<n>-g<commit>`,
+    /// `-dirty` when tracked files differed from the commit); `unversioned tarball build`
+    /// when the sources were not a git checkout.
+    public static let current: String = {
         if let value = ProcessInfo.processInfo.environment["MIBATCH_SOURCE_REVISION"], !value.isEmpty { return value }
-        var directory = URL(fileURLWithPath: CommandLine.arguments.first.flatMap { Self.executablePath($0) } ?? "")
-        for _ in 0..<8 {
-            directory = directory.deletingLastPathComponent()
-            let git = directory.appendingPathComponent(".git")
-            if let head = try? String(contentsOf: git.appendingPathComponent("HEAD"), encoding: .utf8) {
-                let text = head.trimmingCharacters(in: .whitespacesAndNewlines)
-                guard text.hasPrefix("ref: ") else { return text }
-                let ref = String(text.dropFirst(5))
-                if let commit = try? String(contentsOf: git.appendingPathComponent(ref), encoding: .utf8) {
-                    return commit.trimmingCharacters(in: .whitespacesAndNewlines)
-                }
-                if let packed = try? String(contentsOf: git.appendingPathComponent("packed-refs"), encoding: .utf8),
-                   let line = packed.split(separator: "\n").first(where: { $0.hasSuffix(" " + ref) }) {
-                    return String(line.prefix { $0 != " " })
-                }
-                return "unknown"
-            }
-        }
-        return "unknown"
+        return BuildRevision.describe
     }()
-
-    static func executablePath(_ argv0: String) -> String? {
-        (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? argv0
-    }
 }

@@ -12,7 +12,7 @@ struct MIBatchCommand: ParsableCommand {
             pair of variables with a scale-invariant estimator, and writes the matrix with its \
             provenance to a new HDF5 file. See mibatch(1).
             """,
-        version: Provenance.version,
+        version: Provenance.versionLine,
         subcommands: [Run.self, Plan.self, MergeCommand.self, Inspect.self, PlotCommand.self]
     )
 }

@@ -19,6 +19,9 @@ struct Run: ParsableCommand {
 
     @OptionGroup var options: RunOptions
 
+    @Option(name: [.short, .customLong("output")], help: "Output HDF5 file (written atomically).")
+    var output: String
+
     func run() throws {
         // A file-size limit (ulimit -f) must fail the write with EFBIG, reported like a full
         // disk, instead of killing the process before it can remove its temporary file.
@@ -33,7 +36,7 @@ struct Run: ParsableCommand {
             }
         }
         do {
-            let configuration = try options.configuration()
+            let configuration = try options.configuration(output: output)
             for warning in options.ignoredOptionWarnings { FileHandle.standardError.write(Data("mibatch: \(warning)\n".utf8)) }
             let summary = try Job.run(configuration, commandLine: CommandLine.arguments) { line in
                 if !configuration.quiet || line.hasPrefix("warning") {
@@ -49,7 +52,7 @@ struct Run: ParsableCommand {
     }
 }
 
-/// Options shared by `run` and `plan`.
+/// Options shared by `run` and `plan` (each declares its own `-o`: required by `run`, optional for `plan`).
 struct RunOptions: ParsableArguments {
     @Argument(help: "Input HDF5 file (opened read-only).")
     var input: String
@@ -83,9 +86,6 @@ struct RunOptions: ParsableArguments {
 
     @Option(help: ArgumentHelp("Add seeded noise of SCALE × each variable's spread (its global-linf statistic) before normalization. Off by default; --ties needs no jitter.", valueName: "SCALE"))
     var jitter: Double?
-
-    @Option(name: [.short, .customLong("output")], help: "Output HDF5 file (written atomically).")
-    var output: String
 
     @Option(help: "Units of the results: nats or bits.")
     var units: InformationUnit = .nats
@@ -161,8 +161,8 @@ struct RunOptions: ParsableArguments {
         return effective.ignored.map { "warning: \($0) does not apply to --estimator \(effective.estimator.rawValue); ignored" }
     }
 
-    /// The resolved configuration.
-    func configuration() throws(MIBatchError) -> RunConfiguration {
+    /// The resolved configuration, writing `output` (`""`: none, for `plan` without `-o`).
+    func configuration(output: String) throws(MIBatchError) -> RunConfiguration {
         var configuration = RunConfiguration(input: input, dataset: dataset, output: output)
         configuration.jitter = jitter
         configuration.discrete = discrete.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } }

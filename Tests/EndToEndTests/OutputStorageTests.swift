@@ -53,7 +53,7 @@ import Testing
             print(json.dumps(out))
             """
         let result = try runProcess("/usr/bin/env", ["python3", "-c", script] + files)
-        #expect(result.status == 0, "python3 with h5py failed (run .ci/setup): \(result.stderr)")
+        #expect(result.status == 0, "python3 with h5py failed (run .ci/setup-tests): \(result.stderr)")
         let list = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [[String: Any]])
         let expected: [(String?, Int?, Bool, String, Any)] = [
             ("gzip", 1, true, "shuffle + deflate(1)", 1), ("gzip", 7, true, "shuffle + deflate(7)", 7),
@@ -103,7 +103,7 @@ import Testing
                               "netcdf4_mi": nc["mi"][:].tolist(), "var_j": [str(v) for v in ds["var_j"].values]}))
             """
         let result = try runProcess("/usr/bin/env", ["python3", "-c", script, output])
-        #expect(result.status == 0, "python3 readers failed (run .ci/setup): \(result.stderr)")
+        #expect(result.status == 0, "python3 readers failed (run .ci/setup-tests): \(result.stderr)")
         let json = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
         let h5 = json["h5py"] as? [String: Any]
         let length = try #require(h5?["configuration"] as? Int)

@@ -89,7 +89,7 @@ let pngProbeScript = """
         #expect(try runMibatch(["plot", output, "-o", svgPath]).status == 0)
         #expect(try runMibatch(["plot", output, "-o", pngPath]).status == 0)
         let rsvg = try runProcess("/usr/bin/env", ["rsvg-convert", svgPath, "-o", rendered])
-        #expect(rsvg.status == 0, "rsvg-convert failed (run .ci/setup to install librsvg2-bin): \(rsvg.stderr)")
+        #expect(rsvg.status == 0, "rsvg-convert failed (run .ci/setup-tests to install librsvg2-bin): \(rsvg.stderr)")
 
         let svg = try String(contentsOfFile: svgPath, encoding: .utf8)
         #expect(svg.contains("KSG-2 (k=3, global-linf), n = 400, 6 variables"))

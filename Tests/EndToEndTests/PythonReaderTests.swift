@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 
-/// Reads an output with Python's h5py, the way users do (set up by `.ci/setup`).
+/// Reads an output with Python's h5py, the way users do (set up by `.ci/setup-tests`).
 @Suite struct PythonReaderTests {
     @Test func h5pyReadsMatrixNamesDimensionScalesAndAttributes() throws {
         let dir = makeTemporaryDirectory()
@@ -31,7 +31,7 @@ import Testing
                 }))
             """
         let result = try runProcess("/usr/bin/env", ["python3", "-c", script, output])
-        #expect(result.status == 0, "python3 with h5py failed (run .ci/setup): \(result.stderr)")
+        #expect(result.status == 0, "python3 with h5py failed (run .ci/setup-tests): \(result.stderr)")
         guard result.status == 0,
               let json = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any] else { return }
         #expect(json["shape"] as? [Int] == [4, 4])
@@ -106,7 +106,7 @@ import Testing
             print(json.dumps(out))
             """
         let result = try runProcess("/usr/bin/env", ["python3", "-c", script, square, rectangle, merged])
-        #expect(result.status == 0, "python3 with xarray/h5netcdf failed (run .ci/setup): \(result.stderr)")
+        #expect(result.status == 0, "python3 with xarray/h5netcdf failed (run .ci/setup-tests): \(result.stderr)")
         guard result.status == 0, let list = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [[String: Any]] else { return }
         for entry in list {
             #expect(entry["dims"] as? [String] == ["var_i", "var_j"])

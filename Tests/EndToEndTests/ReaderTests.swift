@@ -5,7 +5,7 @@ import Testing
 /// Real outputs of every kind — all pairs (with failed pairs), rectangular, merged, partial —
 /// opened by h5py, xarray (h5netcdf engine, no keywords), netCDF4 and R's hdf5r; every
 /// reader must see exactly the values, names and status mibatch wrote. Readers come from
-/// `.ci/setup`; a missing one fails the test.
+/// `.ci/setup-tests`; a missing one fails the test.
 @Suite struct ReaderTests {
     /// A written output as the HDF5 library reads it.
     struct Written {
@@ -92,7 +92,7 @@ import Testing
             print(json.dumps(out))
             """
         let result = try runProcess("/usr/bin/env", ["python3", "-c", script] + outputs.map(\.path))
-        #expect(result.status == 0, "python3 with h5py, xarray, h5netcdf and netCDF4 failed (run .ci/setup): \(result.stderr)")
+        #expect(result.status == 0, "python3 with h5py, xarray, h5netcdf and netCDF4 failed (run .ci/setup-tests): \(result.stderr)")
         let list = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [[String: [String: Any]]])
         #expect(list.count == 4)
         for (written, read) in zip(outputs, list) {
@@ -142,7 +142,7 @@ import Testing
             }
             """.write(toFile: script, atomically: true, encoding: .utf8)
         let result = try runProcess("/usr/bin/env", ["Rscript", script] + outputs.map(\.path))
-        #expect(result.status == 0, "Rscript with hdf5r failed (run .ci/setup to install r-cran-hdf5r): \(result.stderr)")
+        #expect(result.status == 0, "Rscript with hdf5r failed (run .ci/setup-tests to install r-cran-hdf5r): \(result.stderr)")
         let blocks = result.stdout.components(separatedBy: "file ").dropFirst()
         #expect(blocks.count == 4)
         for (written, block) in zip(outputs, blocks) {

@@ -2,7 +2,7 @@ import Foundation
 import Testing
 
 /// Real single-cell data with the defaults (issue 14): scanpy's bundled
-/// `10x_pbmc68k_reduced.h5ad`, extracted from scanpy's wheel by `.ci/setup` into
+/// `10x_pbmc68k_reduced.h5ad`, extracted from scanpy's wheel by `.ci/setup-tests` into
 /// ``cachedTestDataPath(_:)`` (1.7 MiB, so not committed).
 @Suite struct RealDataTests {
     /// Options every run here adds to the defaults; empty: the defaults are what is tested.
@@ -30,7 +30,7 @@ import Testing
     @Test func pbmc68kReducedGivesNonNegativeMIRankedLikeScikitLearn() throws {
         let data = cachedTestDataPath("10x_pbmc68k_reduced.h5ad")
         try #require(FileManager.default.fileExists(atPath: data),
-                     "\(data) is missing: run .ci/setup (it extracts scanpy's 10x_pbmc68k_reduced.h5ad there)")
+                     "\(data) is missing: run .ci/setup-tests (it extracts scanpy's 10x_pbmc68k_reduced.h5ad there)")
         let dir = makeTemporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
         let spec = dir.appendingPathComponent("genes.txt").path

@@ -145,12 +145,12 @@ func expectRefused(_ arguments: [String], output: String, status: Int32, mention
     return result
 }
 
-/// Runs a Python script with h5py/numpy (installed by `.ci/setup`); `arguments` are sys.argv[1...].
+/// Runs a Python script with h5py/numpy (installed by `.ci/setup-tests`); `arguments` are sys.argv[1...].
 @discardableResult
 func runPython(_ script: String, _ arguments: [String] = [],
                sourceLocation: SourceLocation = #_sourceLocation) throws -> ProcessResult {
     let result = try runProcess("/usr/bin/env", ["python3", "-c", script] + arguments)
-    #expect(result.status == 0, "python3 with h5py failed (run .ci/setup): \(result.stderr)", sourceLocation: sourceLocation)
+    #expect(result.status == 0, "python3 with h5py failed (run .ci/setup-tests): \(result.stderr)", sourceLocation: sourceLocation)
     return result
 }
 
@@ -159,7 +159,7 @@ func miBits(_ path: String) throws -> [UInt64] {
     try File.open(path).dataset("/mi").readAll().map(\.bitPattern)
 }
 
-/// Where `.ci/setup` puts test data too large to commit (extracted from published packages):
+/// Where `.ci/setup-tests` puts test data too large to commit (extracted from published packages):
 /// `${XDG_CACHE_HOME:-$HOME/.cache}/mibatch-test-data/NAME`, the same rule as the script's
 /// (an unset or empty XDG_CACHE_HOME falls back to `$HOME/.cache`).
 func cachedTestDataPath(_ name: String) -> String {

@@ -102,7 +102,7 @@ import Testing
     @Test func pbmc68kReducedReadsThroughXAndRaw() throws {
         let data = cachedTestDataPath("10x_pbmc68k_reduced.h5ad")
         try #require(FileManager.default.fileExists(atPath: data),
-                     "\(data) is missing: run .ci/setup (it extracts scanpy's 10x_pbmc68k_reduced.h5ad there)")
+                     "\(data) is missing: run .ci/setup-tests (it extracts scanpy's 10x_pbmc68k_reduced.h5ad there)")
         let dir = makeTemporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
         let dense = dir.appendingPathComponent("dense.h5").path

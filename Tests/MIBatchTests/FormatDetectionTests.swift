@@ -29,11 +29,11 @@ import Testing
     /// scanpy's file has a dense X: `--dataset /X` alone reads it as a dense dataset, as
     /// before; the sparse `raw.X` or `--raw` make it AnnData.
     @Test func aDenseAnnDataXNamedByDatasetStaysDense() throws {
-        // Where .ci/setup puts it (the rule of the end-to-end tests' cachedTestDataPath).
+        // Where .ci/setup-tests puts it (the rule of the end-to-end tests' cachedTestDataPath).
         let environment = ProcessInfo.processInfo.environment
         let cache = environment["XDG_CACHE_HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? (environment["HOME"] ?? NSHomeDirectory()) + "/.cache"
         let data = cache + "/mibatch-test-data/10x_pbmc68k_reduced.h5ad"
-        try #require(FileManager.default.fileExists(atPath: data), "\(data) is missing: run .ci/setup")
+        try #require(FileManager.default.fileExists(atPath: data), "\(data) is missing: run .ci/setup-tests")
         #expect(try detect(data, dataset: "/X") == .dense)
         #expect(try detect(data, dataset: nil) == .anndata)
         #expect(try detect(data, dataset: "/raw.X") == .anndata)

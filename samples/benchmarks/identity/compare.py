@@ -639,7 +639,7 @@ def first_line_diff(a, b):
     return "?"
 
 
-INSPECT_IGNORED = ("host", "command_line", "tool_version", "times.start", "times.end", "times.merge")
+INSPECT_IGNORED = ("host", "command_line", "tool_version", "source_revision", "times.start", "times.end", "times.merge")
 
 
 def compare_case(case, dir_a, res_a, dir_b, res_b, bins, ran):
