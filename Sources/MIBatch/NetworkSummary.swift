@@ -1,0 +1,57 @@
+import Foundation
+import HDF5
+
+/// `mibatch inspect` of a network file: methods, parameters, input, edge counts, top edges.
+public enum NetworkSummary {
+    /// Whether `path` is a network file (`tool = mibatch`, `kind = network`).
+    public static func isNetwork(_ path: String) -> Bool {
+        guard let file = try? File.open(path), case .string("network")? = try? file.attribute("kind") else { return false }
+        return true
+    }
+
+    /// The readable summary, with the `top` strongest edges of each method.
+    ///
+    /// - Throws: `.hdf5` when the file cannot be read; `.notAnOutput` when a method's
+    ///   datasets are missing.
+    public static func text(_ path: String, top: Int) throws(MIBatchError) -> String {
+        do {
+            let file = try File.open(path)
+            func attribute(_ name: String) throws -> String {
+                if case let .string(value)? = try file.attribute(name) { return value }
+                return "?"
+            }
+            let names = try file.dataset("/nodes").readStrings()
+            var lines = ["\(path): mibatch \(try attribute("tool_version")) network of \(names.count) nodes"]
+            func row(_ label: String, _ value: String) { lines.append(label.padding(toLength: 12, withPad: " ", startingAt: 0) + value) }
+            row("methods", try attribute("methods"))
+            row("parameters", try attribute("parameters"))
+            row("candidates", try attribute("candidates"))
+            row("input", "\(try attribute("input_file")) (\(try attribute("input_digest")))")
+            row("mi", "\(try attribute("mi_estimator")) in \(try attribute("units")), from \(try attribute("mi_input_file"))")
+            row("created", "\(try attribute("start_time")) to \(try attribute("end_time")) on \(try attribute("host"))")
+            row("command", try attribute("command_line"))
+            for method in try attribute("methods").split(separator: ",").map(String.init) {
+                let group = "/edges/" + method
+                guard file.contains(group + "/weight") else { throw MIBatchError.notAnOutput(path: path, reason: "it has no dataset \(group)/weight") }
+                let weight = try file.dataset(group + "/weight").readAll()
+                let shown = min(top, weight.count)
+                lines.append("\(method): \(weight.count) edges in \(group)" + (shown > 0 ? ", first \(shown) by weight (weight, mi):" : ""))
+                guard shown > 0 else { continue }
+                let rows = try file.dataset(group + "/row_name").readStrings(), columns = try file.dataset(group + "/column_name").readStrings()
+                let mi = try file.dataset(group + "/mi").readAll()
+                let width = (0..<shown).map { max(rows[$0].count, columns[$0].count) }.max() ?? 1
+                for k in 0..<shown {
+                    lines.append(String(format: "%4d  ", k + 1) + rows[k].padding(toLength: width, withPad: " ", startingAt: 0) + "  "
+                        + columns[k].padding(toLength: width, withPad: " ", startingAt: 0) + "  " + Inspector.format(weight[k]) + "  " + Inspector.format(mi[k]))
+                }
+            }
+            return lines.joined(separator: "\n")
+        } catch let error as MIBatchError {
+            throw error
+        } catch let error as HDF5Error {
+            throw .hdf5(error)
+        } catch {
+            throw .notAnOutput(path: path, reason: "\(error)")
+        }
+    }
+}
