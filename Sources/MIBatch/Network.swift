@@ -63,8 +63,8 @@ public struct NetworkOutcome: Sendable {
 /// `mibatch network`: one pass over the MI matrix in bands of rows within `--memory`, then
 /// each method on what the pass kept (row statistics, candidates, and for MRNET the matrix).
 public enum NetworkInference {
-    /// Bytes kept per candidate pair (the list, its q-value, ARACNE's two adjacency entries).
-    static let bytesPerCandidate = 64
+    /// Bytes kept per candidate pair (the list, its q-value, and ARACNE's sorted copy and two adjacency entries).
+    static let bytesPerCandidate = 96
 
     /// Runs the whole command; writes nothing unless every check passed.
     ///
@@ -91,7 +91,7 @@ public enum NetworkInference {
             throw .invalidOption("--adjacency writes \(p) × \(p) float64 (\(MemorySize.format(8 * p * p))) per method, more than --memory \(MemorySize.format(configuration.memory)); leave it out or raise --memory")
         }
         let available = max(0, configuration.memory - dense)
-        let bandRows = max(1, min(p, available / 4 / (24 * p)))
+        let bandRows = bandHeight(available: available, p: p)
 
         var statistics: [CLR.RowStatistics] = []
         statistics.reserveCapacity(p)
@@ -146,6 +146,14 @@ public enum NetworkInference {
                                               output: configuration.output, overwrite: configuration.force)
         return NetworkOutcome(output: configuration.output, nodes: p, candidates: candidates.count,
                               edges: qualified.map { ($0.method, $0.edges.count) }, exports: exports, bandRows: bandRows)
+    }
+
+    /// Rows per band: a quarter of the memory left (at most 256 MiB) over the 24 bytes per
+    /// cell a band holds, whole chunk rows (``OutputStorage/tileSide``) when it reaches one.
+    static func bandHeight(available: Int, p: Int) -> Int {
+        let rows = min(available / 4, 256 << 20) / (24 * p)
+        let side = OutputStorage.tileSide
+        return max(1, min(p, rows >= side ? rows / side * side : rows))
     }
 
     /// Position of `edge`'s pair in `candidates` (sorted by (u, v)), by binary search.
