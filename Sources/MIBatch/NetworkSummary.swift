@@ -55,3 +55,42 @@ public enum NetworkSummary {
         }
     }
 }
+
+extension NetworkSummary {
+    /// A network file's first method as a matrix `mibatch plot` draws: each edge's weight at
+    /// (row, column) and its mirror (status computed), every other pair not computed (grey).
+    ///
+    /// - Throws: `.hdf5` when reading fails; `.notAnOutput` when the edges are inconsistent.
+    static func matrix(_ path: String) throws(MIBatchError) -> ResultFile {
+        do {
+            let file = try File.open(path)
+            var attributes: [String: String] = [:]
+            let order = try file.attributeNames()
+            for name in order { if case let .string(value)? = try file.attribute(name) { attributes[name] = value } }
+            let names = try file.dataset("/nodes").readStrings(), p = names.count
+            let method = (attributes["methods"] ?? "").split(separator: ",").first.map(String.init) ?? ""
+            let group = "/edges/" + method
+            guard file.contains(group + "/weight") else { throw MIBatchError.notAnOutput(path: path, reason: "it has no dataset \(group)/weight") }
+            let rows = try file.dataset(group + "/row").readAll().map { Int($0) }, columns = try file.dataset(group + "/column").readAll().map { Int($0) }
+            let weight = try file.dataset(group + "/weight").readAll()
+            guard rows.count == weight.count, columns.count == weight.count, (rows + columns).allSatisfy({ $0 >= 0 && $0 < p }) else {
+                throw MIBatchError.notAnOutput(path: path, reason: "its \(group) datasets differ in length or point outside /nodes")
+            }
+            var values = [Double](repeating: .nan, count: p * p), status = [UInt8](repeating: PairStatus.notComputed.rawValue, count: p * p)
+            for k in weight.indices {
+                for index in [rows[k] * p + columns[k], columns[k] * p + rows[k]] { values[index] = weight[k]; status[index] = PairStatus.computed.rawValue }
+            }
+            var layers = MatrixLayers(filling: [.mi, .status], count: p * p)
+            layers[.mi] = .float64(values); layers[.status] = .uint8(status)
+            attributes["estimator"] = "\(method) network (edge weights) from \(attributes["mi_estimator"] ?? "MI")"
+            return ResultFile(path: path, rowNames: names, columnNames: names, layers: layers, attributes: attributes,
+                              attributeOrder: order, chunks: nil, filters: [], units: method == "clr" ? "z" : attributes["units"] ?? "nats")
+        } catch let error as MIBatchError {
+            throw error
+        } catch let error as HDF5Error {
+            throw .hdf5(error)
+        } catch {
+            throw .notAnOutput(path: path, reason: "\(error)")
+        }
+    }
+}

@@ -69,6 +69,10 @@ import Testing
         #expect(tsv.hasPrefix("source\ttarget\tweight\tmi\tqvalue\n"))
         let inspect = try runMibatch(["inspect", output])
         #expect(inspect.status == 0 && inspect.stdout.contains("network of 60 nodes") && inspect.stdout.contains("aracne:"), "\(inspect.stdout)")
+        let figure = directory.appendingPathComponent("net.svg").path
+        let plot = try runMibatch(["plot", output, "-o", figure])
+        #expect(plot.status == 0, "\(plot.stderr)")
+        #expect(try String(contentsOfFile: figure, encoding: .utf8).contains("aracne network"))
     }
 
     @Test func badInputIsRefusedWithOneLineAndNoOutput() throws {
