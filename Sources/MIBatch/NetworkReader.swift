@@ -22,7 +22,7 @@ struct NetworkReader {
     ///   network file); `.partialMatrix` (a shard, a partial merge); `.unsuitableMatrix`
     ///   (rectangular, matrices not written, fewer than 3 variables, bad shapes).
     static func open(_ path: String) throws(MIBatchError) -> NetworkReader {
-        do {
+        try ResultFile.reading(path) {
             let file = try File.open(path)
             var attributes: [String: String] = [:]
             for name in try file.attributeNames() { if case let .string(value)? = try file.attribute(name) { attributes[name] = value } }
@@ -54,12 +54,6 @@ struct NetworkReader {
             var units = "nats"
             if case let .string(text)? = try mi.attribute("units") { units = text }
             return NetworkReader(path: path, file: file, names: rows, attributes: attributes, units: units, hasQValues: file.contains("/qvalue"))
-        } catch let error as MIBatchError {
-            throw error
-        } catch let error as HDF5Error {
-            throw .hdf5(error)
-        } catch {
-            throw .notAnOutput(path: path, reason: "\(error)")
         }
     }
 

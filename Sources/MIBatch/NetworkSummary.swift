@@ -14,7 +14,7 @@ public enum NetworkSummary {
     /// - Throws: `.hdf5` when the file cannot be read; `.notAnOutput` when a method's
     ///   datasets are missing.
     public static func text(_ path: String, top: Int) throws(MIBatchError) -> String {
-        do {
+        try ResultFile.reading(path) {
             let file = try File.open(path)
             func attribute(_ name: String) throws -> String {
                 if case let .string(value)? = try file.attribute(name) { return value }
@@ -46,12 +46,6 @@ public enum NetworkSummary {
                 }
             }
             return lines.joined(separator: "\n")
-        } catch let error as MIBatchError {
-            throw error
-        } catch let error as HDF5Error {
-            throw .hdf5(error)
-        } catch {
-            throw .notAnOutput(path: path, reason: "\(error)")
         }
     }
 }
@@ -62,7 +56,7 @@ extension NetworkSummary {
     ///
     /// - Throws: `.hdf5` when reading fails; `.notAnOutput` when the edges are inconsistent.
     static func matrix(_ path: String) throws(MIBatchError) -> ResultFile {
-        do {
+        try ResultFile.reading(path) {
             let file = try File.open(path)
             var attributes: [String: String] = [:]
             let order = try file.attributeNames()
@@ -85,12 +79,6 @@ extension NetworkSummary {
             attributes["estimator"] = "\(method) network (edge weights) from \(attributes["mi_estimator"] ?? "MI")"
             return ResultFile(path: path, rowNames: names, columnNames: names, layers: layers, attributes: attributes,
                               attributeOrder: order, chunks: nil, filters: [], units: method == "clr" ? "z" : attributes["units"] ?? "nats")
-        } catch let error as MIBatchError {
-            throw error
-        } catch let error as HDF5Error {
-            throw .hdf5(error)
-        } catch {
-            throw .notAnOutput(path: path, reason: "\(error)")
         }
     }
 }

@@ -148,15 +148,6 @@ enum NetworkWriter {
             try? FileManager.default.removeItem(at: temporary)
             throw .writeFailed(path: path, reason: OutputWriter.writeReason(error))
         }
-        OutputWriter.syncFile(temporary.path)
-        if !overwrite && FileManager.default.fileExists(atPath: final.path) {
-            try? FileManager.default.removeItem(at: temporary)
-            throw .outputExists(path: path)
-        }
-        if rename(temporary.path, final.path) != 0 {
-            let reason = String(cString: strerror(errno))
-            try? FileManager.default.removeItem(at: temporary)
-            throw .cannotCreateOutput(path: path, reason: reason)
-        }
+        try OutputWriter.publish(temporary, as: final, path: path, overwrite: overwrite)
     }
 }
