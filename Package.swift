@@ -6,6 +6,7 @@ import PackageDescription
 //                                                              │        └─> CDeflate (libdeflate: output chunks)
 //                                                              ├─> CZlib (zlib, for PNG figures)
 //                                                              ├─> MISignificance (permutations, nulls, FDR) ──> MIEstimators
+//                                                              ├─> MINetwork (ARACNE, CLR, MRNET on an MI matrix; pure math, depends on nothing)
 //                                                              └─> MIEstimators (pure math, no I/O) ──> CMIKernels (C vector kernels)
 //                                                                                                   └─> CBLAS (OpenBLAS: GCMI's products)
 let package = Package(
@@ -66,10 +67,16 @@ let package = Package(
             dependencies: ["MIEstimators"],
             swiftSettings: [.unsafeFlags(["-O"], .when(configuration: .debug))]
         ),
+        // Network inference from an MI matrix (ARACNE, CLR, MRNET): pure math, no I/O, no
+        // dependencies.
+        .target(
+            name: "MINetwork",
+            swiftSettings: [.unsafeFlags(["-O"], .when(configuration: .debug))]
+        ),
         .target(
             name: "MIBatch",
             dependencies: [
-                "HDF5", "MIEstimators", "MISignificance", "CZlib",
+                "HDF5", "MIEstimators", "MISignificance", "MINetwork", "CZlib",
                 .product(name: "Atomics", package: "swift-atomics"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
@@ -102,6 +109,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "MISignificanceTests", dependencies: ["MISignificance", "MIEstimators"]),
+        .testTarget(name: "MINetworkTests", dependencies: ["MINetwork"]),
         .testTarget(name: "HDF5Tests", dependencies: ["HDF5"]),
         .testTarget(name: "MIBatchTests", dependencies: ["MIBatch", "HDF5", "MIEstimators", "CZlib"]),
         .testTarget(
@@ -112,6 +120,6 @@ let package = Package(
         // dependency: a test bundle depending on an executable links the executable's code
         // and linker settings in, and the statically linked runtime (-static-stdlib) cannot
         // be mixed with the shared one swift-testing uses.
-        .testTarget(name: "EndToEndTests", dependencies: ["HDF5", "MIBatch", "MIEstimators", "MISignificance"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["HDF5", "MIBatch", "MIEstimators", "MISignificance", "MINetwork"]),
     ]
 )

@@ -46,6 +46,14 @@ public enum MIBatchError: Error, Equatable, Sendable, CustomStringConvertible {
     case interrupted(signal: String, checkpoint: String, done: Int, total: Int)
     /// `inspect --json` or `plot` was given an HDF5 file that is not a mibatch output.
     case notAnOutput(path: String, reason: String)
+    /// `network` was given a matrix that is not complete: one shard of a sharded run, a
+    /// partial merge, or pairs not computed.
+    case partialMatrix(path: String, reason: String)
+    /// `network` was given a mibatch output it cannot use (rectangular, matrices not
+    /// written, no `/qvalue` for `--fdr`, fewer than 3 variables).
+    case unsuitableMatrix(path: String, reason: String)
+    /// `--regulators` names variables the matrix does not hold (`names`: the first few).
+    case unknownRegulators(file: String, names: [String], count: Int)
 
     public var description: String {
         switch self {
@@ -90,6 +98,13 @@ public enum MIBatchError: Error, Equatable, Sendable, CustomStringConvertible {
             return "interrupted by \(signal) after \(done) of \(total) pairs; progress saved in \(checkpoint); rerun the same command to resume"
         case let .notAnOutput(path, reason):
             return "\(path): not a mibatch output: \(reason)"
+        case let .partialMatrix(path, reason):
+            return "\(path): the MI matrix is partial: \(reason); network inference needs every pair (merge all shards with mibatch merge first)"
+        case let .unsuitableMatrix(path, reason):
+            return "\(path): cannot infer a network from this output: \(reason)"
+        case let .unknownRegulators(file, names, count):
+            return "\(file): \(count) regulator name\(count == 1 ? "" : "s") not among the matrix's variables: "
+                + names.joined(separator: ", ") + (count > names.count ? ", ..." : "")
         }
     }
 
@@ -107,6 +122,7 @@ public enum MIBatchError: Error, Equatable, Sendable, CustomStringConvertible {
         case .outputExists, .outputIsInput, .cannotCreateOutput: return ExitStatus.cannotCreate
         case .invalidOption: return ExitStatus.usage
         case .checkpointMismatch, .shardMismatch, .notAnOutput: return ExitStatus.dataError
+        case .partialMatrix, .unsuitableMatrix, .unknownRegulators: return ExitStatus.dataError
         case .missingShards: return ExitStatus.incomplete
         case .interrupted: return ExitStatus.interrupted
         }

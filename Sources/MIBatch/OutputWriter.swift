@@ -109,6 +109,13 @@ public enum OutputWriter {
             try? FileManager.default.removeItem(at: temporary)
             throw .cannotCreateOutput(path: path, reason: "\(error)")
         }
+        try publish(temporary, as: final, path: path, overwrite: overwrite)
+    }
+
+    /// Syncs the complete `temporary` file and renames it to `final` (then syncs the
+    /// directory); without `overwrite` an existing `final` is kept and `.outputExists`
+    /// thrown. On failure the temporary file is removed.
+    static func publish(_ temporary: URL, as final: URL, path: String, overwrite: Bool) throws(MIBatchError) {
         syncFile(temporary.path)
         if !overwrite && FileManager.default.fileExists(atPath: final.path) {
             try? FileManager.default.removeItem(at: temporary)

@@ -111,6 +111,20 @@ public struct ResultFile: Sendable {
         return result
     }
 
+    /// Runs `body`, reading `path`, with its errors as ``MIBatchError``: HDF5 errors as
+    /// `.hdf5`, mibatch errors as they are, anything else as `.notAnOutput`.
+    static func reading<T>(_ path: String, _ body: () throws -> T) throws(MIBatchError) -> T {
+        do {
+            return try body()
+        } catch let error as MIBatchError {
+            throw error
+        } catch let error as HDF5Error {
+            throw .hdf5(error)
+        } catch {
+            throw .notAnOutput(path: path, reason: "\(error)")
+        }
+    }
+
     /// Whether `path` is an HDF5 file with `tool = mibatch` (false for anything unreadable).
     public static func isOutput(_ path: String) -> Bool {
         guard let file = try? File.open(path), case .string("mibatch")? = try? file.attribute("tool") else { return false }

@@ -32,6 +32,11 @@ struct Inspect: ParsableCommand {
 
     func run() throws {
         do {
+            if !json && NetworkSummary.isNetwork(file) {
+                print(try NetworkSummary.text(file, top: top))
+                print(try Inspector.describe(file, attributes: attributes))
+                return
+            }
             if json || ResultFile.isOutput(file) {
                 let summary = OutputSummary(try ResultFile.read(file), top: top)
                 if json {

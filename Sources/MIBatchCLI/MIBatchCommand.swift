@@ -13,6 +13,6 @@ struct MIBatchCommand: ParsableCommand {
             provenance to a new HDF5 file. See mibatch(1).
             """,
         version: Provenance.versionLine,
-        subcommands: [Run.self, Plan.self, MergeCommand.self, Inspect.self, PlotCommand.self]
+        subcommands: [Run.self, Plan.self, MergeCommand.self, NetworkCommand.self, Inspect.self, PlotCommand.self]
     )
 }

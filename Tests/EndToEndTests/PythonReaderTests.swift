@@ -128,7 +128,7 @@ import Testing
     @Test func everyHelpOptionIsInTheManPage() throws {
         let page = try String(contentsOf: repositoryRoot.appendingPathComponent("man/mibatch.1"), encoding: .utf8)
             .replacingOccurrences(of: "\\-", with: "-")
-        for subcommand in ["run", "plan", "merge", "inspect", "plot"] {
+        for subcommand in ["run", "plan", "merge", "network", "inspect", "plot"] {
             let help = try runMibatch([subcommand, "--help"])
             #expect(help.status == 0)
             let options = help.stdout.split(whereSeparator: { " ,\n[]<>=(".contains($0) })
@@ -143,7 +143,7 @@ import Testing
     }
 
     @Test func manPagesRenderWithoutWarnings() throws {
-        for page in ["man/mibatch.1", "man/mibatch-format.5", "man/mibatch-estimators.7"] {
+        for page in ["man/mibatch.1", "man/mibatch-format.5", "man/mibatch-estimators.7", "man/mibatch-network.7"] {
             let result = try runProcess("/usr/bin/env", ["groff", "-man", "-ww", "-z", repositoryRoot.appendingPathComponent(page).path])
             #expect(result.status == 0 && result.stderr.isEmpty, "groff warnings in \(page): \(result.stderr)")
         }

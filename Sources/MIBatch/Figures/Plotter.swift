@@ -27,7 +27,7 @@ public enum Plotter {
             throw .invalidOption("plot: -o must end in .svg or .png (got \(output))")
         }
         if OutputWriter.isSameFile(input, output) { throw .outputIsInput(path: output) }
-        let result = try ResultFile.read(input)
+        let result = NetworkSummary.isNetwork(input) ? try NetworkSummary.matrix(input) : try ResultFile.read(input)
         let scene: Scene
         if informationPlane {
             guard InformationPlaneFigure.applies(to: result) else {

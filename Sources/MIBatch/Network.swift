@@ -1,0 +1,201 @@
+import Foundation
+import MINetwork
+
+/// A network inference method of `mibatch network` (definitions in mibatch-network(7)).
+public enum NetworkMethod: String, CaseIterable, Sendable {
+    /// ARACNE: data-processing-inequality pruning (minet's `aracne`, ARACNe-AP's TF mode).
+    case aracne
+    /// CLR: context likelihood of relatedness (minet's `clr`).
+    case clr
+    /// MRNET: mRMR forward selection per target (minet's `mrnet`).
+    case mrnet
+}
+
+/// Everything `mibatch network` was asked to do.
+public struct NetworkConfiguration: Sendable {
+    /// The mibatch MI file read.
+    public var input: String
+    /// The network file written.
+    public var output: String
+    /// Methods, in the order given (each computed once).
+    public var methods: [NetworkMethod]
+    /// Candidates need MI ≥ this (`--min-mi`), when given.
+    public var minimumMI: Double? = nil
+    /// Candidates need q ≤ this (`--fdr`, from `/qvalue`), when given.
+    public var fdr: Double? = nil
+    /// minet's `eps` for ARACNE (`--dpi-tolerance`, ≥ 0), in the MI's units.
+    public var tolerance: Double = 0
+    /// A file of regulator names, one per line (`--regulators`).
+    public var regulatorsFile: String? = nil
+    /// The memory budget in bytes (`--memory`).
+    public var memory: Int = MemorySize.defaultBudget
+    /// Also write the dense weighted adjacency of each method (`--adjacency`).
+    public var adjacency = false
+    /// Export formats (`--export tsv|graphml`).
+    public var exports: [NetworkExportFormat] = []
+    /// Replace existing outputs.
+    public var force = false
+    /// argv, for the provenance.
+    public var commandLine: [String] = CommandLine.arguments
+
+    /// Creates a configuration.
+    public init(input: String, output: String, methods: [NetworkMethod]) {
+        self.input = input; self.output = output; self.methods = methods
+    }
+}
+
+/// What `mibatch network` produced.
+public struct NetworkOutcome: Sendable {
+    /// The file written.
+    public var output: String
+    /// Number of variables.
+    public var nodes: Int
+    /// Candidate pairs after the threshold and regulator restriction.
+    public var candidates: Int
+    /// Edges per method, in the configuration's order.
+    public var edges: [(method: NetworkMethod, count: Int)]
+    /// Export files written.
+    public var exports: [String]
+    /// Rows per band read.
+    public var bandRows: Int
+}
+
+/// `mibatch network`: one pass over the MI matrix in bands of rows within `--memory`, then
+/// each method on what the pass kept (row statistics, candidates, and for MRNET the matrix).
+public enum NetworkInference {
+    /// Bytes kept per candidate pair (the list, its q-value, and ARACNE's sorted copy and two adjacency entries).
+    static let bytesPerCandidate = 96
+
+    /// Runs the whole command; writes nothing unless every check passed.
+    ///
+    /// - Throws: as ``NetworkReader/open(_:)``; `.unknownRegulators`; `.unsuitableMatrix`
+    ///   (`--fdr` without `/qvalue`); `.invalidOption` (memory too small for MRNET, for the
+    ///   candidates or for `--adjacency`); output errors as `mibatch run`'s.
+    /// - Complexity: one read of `/mi` and `/status` (and `/qvalue` with `--fdr`); memory
+    ///   O(band + candidates) plus 8p² bytes with MRNET.
+    public static func run(_ configuration: NetworkConfiguration) throws(MIBatchError) -> NetworkOutcome {
+        let start = Date()
+        try NetworkWriter.preflight(configuration)
+        try NetworkExport.preflight(configuration)
+        let reader = try NetworkReader.open(configuration.input)
+        let p = reader.names.count
+        if configuration.fdr != nil && !reader.hasQValues {
+            throw .unsuitableMatrix(path: configuration.input, reason: "--fdr needs /qvalue, which this output lacks (compute it with mibatch run --permutations N)")
+        }
+        let regulators = try configuration.regulatorsFile.map { file throws(MIBatchError) in try readRegulators(file, names: reader.names) }
+        let dense = configuration.methods.contains(.mrnet) ? 8 * p * p : 0
+        if dense > configuration.memory * 9 / 10 {
+            throw .invalidOption("--memory \(MemorySize.format(configuration.memory)) is too small for MRNET on \(p) variables: it keeps the \(p) × \(p) matrix (\(MemorySize.format(dense))); raise --memory or leave out mrnet")
+        }
+        if configuration.adjacency && 8 * p * p > configuration.memory {
+            throw .invalidOption("--adjacency writes \(p) × \(p) float64 (\(MemorySize.format(8 * p * p))) per method, more than --memory \(MemorySize.format(configuration.memory)); leave it out or raise --memory")
+        }
+        let available = max(0, configuration.memory - dense)
+        let bandRows = bandHeight(available: available, p: p)
+
+        var statistics: [CLR.RowStatistics] = []
+        statistics.reserveCapacity(p)
+        var candidates: [NetworkEdge] = [], candidateQ: [Double] = []
+        var matrix = dense > 0 ? [Double](repeating: 0, count: p * p) : []
+        let minimum = configuration.minimumMI, rate = configuration.fdr
+        try reader.forEachBand(height: bandRows, withQ: reader.hasQValues) { (band: NetworkReader.Band) throws(MIBatchError) in
+            band.mi.withUnsafeBufferPointer { mi in
+                for r in 0..<band.rows.count {
+                    let i = band.rows.lowerBound + r
+                    let row = UnsafeBufferPointer(rebasing: mi[(r * p)..<((r + 1) * p)])
+                    statistics.append(CLR.statistics(row: row, diagonal: i))
+                    if dense > 0 { for j in 0..<p { matrix[i * p + j] = row[j] } }
+                    for j in (i + 1)..<max(i + 1, p) where band.status[r * p + j] == PairStatus.computed.rawValue {
+                        let value = row[j]
+                        if let minimum, !(value >= minimum) { continue }
+                        let q = band.q.isEmpty ? Double.nan : band.q[r * p + j]
+                        if let rate, !(q <= rate) { continue }
+                        if let regulators, !regulators[i] && !regulators[j] { continue }
+                        candidates.append(NetworkEdge(u: Int32(i), v: Int32(j), weight: value, mi: value))
+                        candidateQ.append(q)
+                    }
+                }
+            }
+            if dense + 24 * p * bandRows + candidates.count * bytesPerCandidate > configuration.memory {
+                throw .invalidOption("--memory \(MemorySize.format(configuration.memory)) cannot hold the \(candidates.count)+ candidate pairs (\(bytesPerCandidate) bytes each) of \(p) variables; raise --memory or choose fewer candidates with --min-mi or --fdr")
+            }
+        }
+
+        var networks: [(NetworkMethod, [NetworkEdge])] = []
+        for method in configuration.methods where !networks.contains(where: { $0.0 == method }) {
+            switch method {
+            case .aracne:
+                let graph = CandidateGraph(nodeCount: p, candidates: candidates)
+                networks.append((method, ARACNE.network(graph, tolerance: configuration.tolerance, regulators: regulators)))
+            case .clr:
+                networks.append((method, CLR.network(candidates, statistics: statistics)))
+            case .mrnet:
+                let all = MRNET.network(matrix: matrix, count: p)
+                networks.append((method, all.filter { candidateIndex(of: $0, in: candidates) != nil }))
+                matrix = []
+            }
+        }
+        let qualified = networks.map { method, edges in
+            NetworkResult(method: method, edges: edges, q: reader.hasQValues ? edges.map { candidateQ[candidateIndex(of: $0, in: candidates)!] } : nil)
+        }
+        let record = NetworkRecord(configuration: configuration, reader: reader, inputDigest: try NetworkReader.fileDigest(configuration.input),
+                                   candidates: candidates.count, start: start, end: Date())
+        try NetworkWriter.write(qualified, names: reader.names, record: record, adjacency: configuration.adjacency,
+                                to: configuration.output, overwrite: configuration.force)
+        let exports = try NetworkExport.write(qualified, names: reader.names, units: reader.units, formats: configuration.exports,
+                                              output: configuration.output, overwrite: configuration.force)
+        return NetworkOutcome(output: configuration.output, nodes: p, candidates: candidates.count,
+                              edges: qualified.map { ($0.method, $0.edges.count) }, exports: exports, bandRows: bandRows)
+    }
+
+    /// Rows per band: a quarter of the memory left (at most 256 MiB) over the 24 bytes per
+    /// cell a band holds, whole chunk rows (``OutputStorage/tileSide``) when it reaches one.
+    static func bandHeight(available: Int, p: Int) -> Int {
+        let rows = min(available / 4, 256 << 20) / (24 * p)
+        let side = OutputStorage.tileSide
+        return max(1, min(p, rows >= side ? rows / side * side : rows))
+    }
+
+    /// Position of `edge`'s pair in `candidates` (sorted by (u, v)), by binary search.
+    static func candidateIndex(of edge: NetworkEdge, in candidates: [NetworkEdge]) -> Int? {
+        var low = 0, high = candidates.count
+        while low < high {
+            let mid = (low + high) / 2
+            if (candidates[mid].u, candidates[mid].v) < (edge.u, edge.v) { low = mid + 1 } else { high = mid }
+        }
+        return low < candidates.count && candidates[low].u == edge.u && candidates[low].v == edge.v ? low : nil
+    }
+
+    /// The regulator flags of `names` read from `path`: one name per line; blank lines and
+    /// lines starting with `#` are skipped; surrounding white space is ignored.
+    ///
+    /// - Throws: `.unknownRegulators` when a name is not a variable; `.invalidOption` when the
+    ///   file cannot be read or names no regulator.
+    static func readRegulators(_ path: String, names: [String]) throws(MIBatchError) -> [Bool] {
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+            throw .invalidOption("--regulators \(path): cannot read the file")
+        }
+        var position: [String: Int] = [:]
+        for (index, name) in names.enumerated() { position[name] = index }
+        var flags = [Bool](repeating: false, count: names.count), unknown: [String] = []
+        var any = false
+        for line in text.split(whereSeparator: \.isNewline) {
+            let name = line.trimmingCharacters(in: .whitespaces)
+            if name.isEmpty || name.hasPrefix("#") { continue }
+            if let index = position[name] { flags[index] = true; any = true } else { unknown.append(name) }
+        }
+        if !unknown.isEmpty { throw .unknownRegulators(file: path, names: Array(unknown.prefix(5)), count: unknown.count) }
+        guard any else { throw .invalidOption("--regulators \(path): the file names no regulator") }
+        return flags
+    }
+}
+
+/// One method's network: edges in output order and, when the input has `/qvalue`, their q.
+public struct NetworkResult: Sendable {
+    /// The method.
+    public var method: NetworkMethod
+    /// The edges (``NetworkEdge/outputOrder(_:_:)``).
+    public var edges: [NetworkEdge]
+    /// q-value of each edge (`nil` without `/qvalue`).
+    public var q: [Double]?
+}
