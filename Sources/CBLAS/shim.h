@@ -11,6 +11,7 @@
 
 #include <dlfcn.h>
 #include <stddef.h>
+#include <stdlib.h>
 
 // The CBLAS constants (cblas.h): column-major order, no transpose, transpose.
 enum { MIB_CBLAS_COL_MAJOR = 102, MIB_CBLAS_NO_TRANS = 111, MIB_CBLAS_TRANS = 112 };
@@ -23,6 +24,11 @@ typedef void (*mib_dgemm_fn)(int order, int transa, int transb, int m, int n, in
 static inline void *mib_blas_open(void) {
     const char *names[] = {"libopenblas.so.0", "libopenblas.so", "libopenblas.0.dylib", "libopenblas.dylib",
                            "/opt/homebrew/opt/openblas/lib/libopenblas.dylib", "/usr/local/opt/openblas/lib/libopenblas.dylib"};
+    // OpenBLAS's pthread build starts a thread pool when loaded, sized by this variable (else
+    // by the cores), whose idle threads spin on sched_yield for ~0.1 s, taking a core from
+    // the workers; openblas_set_num_threads(1) afterwards does not stop them. Set before
+    // loading, no pool is started.
+    setenv("OPENBLAS_NUM_THREADS", "1", 1);
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
         void *handle = dlopen(names[i], RTLD_NOW | RTLD_LOCAL);
         if (handle) {

@@ -113,3 +113,99 @@ final class ChunkBuffers: @unchecked Sendable {
         return slots[index]
     }
 }
+
+extension Dataset {
+    /// The stored bytes of rows `rows` (whole chunk rows, or up to the last row) × every
+    /// column of a 2-D dataset filtered by exactly shuffle then deflate, as
+    /// ``writeShuffledDeflated(_:level:)`` writes it: each chunk's raw bytes read with
+    /// `H5Dread_chunk` (no filter pass under libhdf5's lock), then inflated by libdeflate and
+    /// unshuffled on all cores. Row-major, `elementSize` bytes per element, as stored
+    /// (little-endian). The output writer verifies its file with it.
+    ///
+    /// - Precondition: rank 2, chunked, filters shuffle + deflate; `rows` starts on a chunk row.
+    /// - Throws: `.library` when a chunk is missing, was written with a filter skipped, or
+    ///   does not inflate to a whole chunk.
+    /// - Complexity: O(rows × columns) bytes, spread over the cores.
+    public func readShuffledDeflated(rows: Range<Int>, elementSize size: Int) throws(HDF5Error) -> [UInt8] {
+        let dims = shape
+        guard let chunk = chunkShape, dims.count == 2, filters.count == 2, filters[0] == "shuffle", filters[1].hasPrefix("deflate(") else {
+            preconditionFailure("readShuffledDeflated needs a 2-D dataset chunked with shuffle + deflate")
+        }
+        let (columns, chunkRows, chunkColumns) = (dims[1], chunk[0], chunk[1])
+        precondition(rows.lowerBound % chunkRows == 0 && rows.upperBound <= dims[0], "rows must start on a chunk row")
+        let elements = chunkRows * chunkColumns, chunkBytes = elements * size
+        let across = (columns + chunkColumns - 1) / chunkColumns
+        var output = [UInt8](repeating: 0, count: rows.count * columns * size)
+        guard !output.isEmpty else { return output }
+        var failure: HDF5Error? = nil
+        var start = rows.lowerBound
+        while start < rows.upperBound && failure == nil {
+            let bandRows = min(chunkRows, rows.upperBound - start)
+            // Raw chunks, read one after another (libhdf5 serializes them anyway).
+            var raw: [[UInt8]] = []
+            raw.reserveCapacity(across)
+            for column in 0..<across {
+                var offset: [hsize_t] = [hsize_t(start), hsize_t(column * chunkColumns)]
+                var stored: hsize_t = 0
+                var mask: UInt32 = 0
+                guard H5Dget_chunk_storage_size(handle.id, &offset, &stored) >= 0, stored > 0 else {
+                    failure = .library(operation: "read chunk", file: file.path, object: path, message: "chunk at row \(start), column \(column * chunkColumns) is missing")
+                    break
+                }
+                var bytes = [UInt8](repeating: 0, count: Int(stored))
+                let status = bytes.withUnsafeMutableBytes { H5Dread_chunk(handle.id, mib_H5P_DEFAULT(), &offset, &mask, $0.baseAddress) }
+                guard status >= 0, mask == 0 else {
+                    failure = .library(operation: "read chunk", file: file.path, object: path,
+                                       message: status < 0 ? takeErrorStack() : "chunk at row \(start) was stored with a filter skipped (mask \(mask))")
+                    break
+                }
+                raw.append(bytes)
+            }
+            if failure != nil { break }
+            let failed = ChunkBuffers(count: 1)
+            let bandOffset = (start - rows.lowerBound) * columns * size
+            let chunks = raw
+            output.withUnsafeMutableBytes { buffer in
+            let target = WritableBytes(base: buffer.baseAddress!)
+            DispatchQueue.concurrentPerform(iterations: across) { column in
+                var shuffled = [UInt8](repeating: 0, count: chunkBytes)
+                var produced = 0
+                let status: libdeflate_result = chunks[column].withUnsafeBytes { input in
+                    shuffled.withUnsafeMutableBytes { out in
+                        guard let decompressor = libdeflate_alloc_decompressor() else { return LIBDEFLATE_SHORT_OUTPUT }
+                        defer { libdeflate_free_decompressor(decompressor) }
+                        return libdeflate_zlib_decompress(decompressor, input.baseAddress, input.count, out.baseAddress, chunkBytes, &produced)
+                    }
+                }
+                guard status == LIBDEFLATE_SUCCESS, produced == chunkBytes else {
+                    failed.store([1], at: 0)
+                    return
+                }
+                let width = min(chunkColumns, columns - column * chunkColumns)
+                shuffled.withUnsafeBufferPointer { from in
+                    for r in 0..<bandRows {
+                        let row = target.base.advanced(by: bandOffset + (r * columns + column * chunkColumns) * size)
+                            .assumingMemoryBound(to: UInt8.self)
+                        for c in 0..<width {
+                            let index = r &* chunkColumns &+ c
+                            for byte in 0..<size { row[c &* size &+ byte] = from[byte &* elements &+ index] }
+                        }
+                    }
+                }
+            }
+            }
+            if failed.value(at: 0) != nil {
+                failure = .library(operation: "read chunk", file: file.path, object: path, message: "a chunk at row \(start) does not inflate to a whole chunk")
+            }
+            start += bandRows
+        }
+        if let failure { throw failure }
+        return output
+    }
+}
+
+/// The caller's output buffer, written in disjoint parts by concurrent iterations while the
+/// caller waits.
+struct WritableBytes: @unchecked Sendable {
+    let base: UnsafeMutableRawPointer
+}

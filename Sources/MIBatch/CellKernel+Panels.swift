@@ -20,7 +20,8 @@ struct TileRunner: Sendable {
     /// Counts finished cells (progress).
     let done: @Sendable (Int) -> Void
 
-    /// Runs `pending` (cell indices of one tile, ascending) with the prepared variables in `lookup`.
+    /// Runs `pending` (cell indices of a tile, or of a batch of tiles) with the prepared
+    /// variables in `lookup`.
     func run(_ pending: [Int], lookup: [Int: PreparedVariable?]) {
         guard let gcmi = kernel.estimator.gcmi else { return runSingly(pending, lookup: lookup) }
         // Each variable of the tile looked up and classified once, not per cell.
@@ -28,19 +29,17 @@ struct TileRunner: Sendable {
         for (variable, prepared) in lookup {
             if let found = Self.scalarScores(prepared) { scalar[variable] = found }
         }
-        var single: [Int] = []
-        var panelled: [(cell: Int, row: Int, column: Int)] = []
-        panelled.reserveCapacity(pending.count)
         let rowIsScalar = plan.pairs.rows.map { scalar[$0] != nil }
         let columnIsScalar = plan.pairs.isSymmetric ? rowIsScalar : plan.pairs.columns.map { scalar[$0] != nil }
-        for (cell, position) in zip(pending, plan.cells.positions(pending)) {
-            if rowIsScalar[position.row] && columnIsScalar[position.column] {
-                panelled.append((cell, position.row, position.column))
-            } else {
-                single.append(cell)
-            }
+        // One walk to split the cells (no array of positions: a batch can be 2 million cells).
+        var single: [Int] = []
+        var panelled = 0
+        plan.cells.forEachPosition(of: pending) { cell, row, column in
+            if rowIsScalar[row] && columnIsScalar[column] { panelled += 1 } else { single.append(cell) }
         }
-        if !panelled.isEmpty { runPanels(panelled, scalar: scalar, gcmi: gcmi) }
+        if panelled > 0 {
+            runPanels(pending, count: panelled, isPanelled: { rowIsScalar[$0] && columnIsScalar[$1] }, scalar: scalar, gcmi: gcmi)
+        }
         if !single.isEmpty { runSingly(single, lookup: lookup) }
     }
 
@@ -79,12 +78,14 @@ struct TileRunner: Sendable {
     /// The panel route: panels of the tile's row and column variables, one task per pair of
     /// panels holding cells. Without `--permutations`, values go straight into the `/mi`,
     /// `/status` (and `/samples`) buffers, with no per-cell dispatch over layers.
-    private func runPanels(_ cells: [(cell: Int, row: Int, column: Int)], scalar: [Int: Scalar], gcmi: GCMI) {
+    private func runPanels(_ pending: [Int], count: Int, isPanelled: (Int, Int) -> Bool, scalar: [Int: Scalar], gcmi: GCMI) {
         let width = GCMI.panelWidth
-        let pairs = plan.pairs
+        let pairs = plan.pairs, cellList = plan.cells
         var rowSlot = [Int32](repeating: -1, count: pairs.rows.count)
         var columnSlot = [Int32](repeating: -1, count: pairs.columns.count)
-        for entry in cells { rowSlot[entry.row] = 0; columnSlot[entry.column] = 0 }
+        cellList.forEachPosition(of: pending) { _, row, column in
+            if isPanelled(row, column) { rowSlot[row] = 0; columnSlot[column] = 0 }
+        }
         var rows: [Int] = [], columns: [Int] = []
         for r in rowSlot.indices where rowSlot[r] == 0 { rowSlot[r] = Int32(rows.count); rows.append(r) }
         for c in columnSlot.indices where columnSlot[c] == 0 { columnSlot[c] = Int32(columns.count); columns.append(c) }
@@ -98,16 +99,27 @@ struct TileRunner: Sendable {
         let rowUsed = rowVariables.map(\.used), columnUsed = columnVariables.map(\.used)
         let rowPanels = panels(rowVariables)
         let columnPanels = rows == columns && plan.pairs.isSymmetric ? rowPanels : panels(columnVariables)
-        // Cells by task (row panel, column panel), in the tile's cell order.
-        var buckets: [[Int]] = Array(repeating: [], count: rowPanels.count * columnPanels.count)
-        for (index, entry) in cells.enumerated() {
-            let i = Int(rowSlot[entry.row]), j = Int(columnSlot[entry.column])
-            buckets[(i / width) * columnPanels.count + j / width].append(index)
+        // Cells by task (row panel, column panel), in the given order: counted, then placed
+        // in one flat array (16 bytes a cell).
+        let taskCount = rowPanels.count * columnPanels.count
+        func task(_ row: Int, _ column: Int) -> Int { (Int(rowSlot[row]) / width) * columnPanels.count + Int(columnSlot[column]) / width }
+        var starts = [Int](repeating: 0, count: taskCount + 1)
+        cellList.forEachPosition(of: pending) { _, row, column in
+            if isPanelled(row, column) { starts[task(row, column) + 1] += 1 }
         }
-        let tasks = buckets.indices.filter { !buckets[$0].isEmpty }
-        let cellsByTask = buckets, rowSlots = rowSlot, columnSlots = columnSlot
+        for t in 0..<taskCount { starts[t + 1] += starts[t] }
+        var cursor = starts
+        var cells = [(cell: Int, row: Int32, column: Int32)](repeating: (0, 0, 0), count: count)
+        cellList.forEachPosition(of: pending) { cell, row, column in
+            guard isPanelled(row, column) else { return }
+            let t = task(row, column)
+            cells[cursor[t]] = (cell, Int32(row), Int32(column))
+            cursor[t] += 1
+        }
+        let tasks = (0..<taskCount).filter { starts[$0 + 1] > starts[$0] }
+        let taskStarts = starts, taskCells = cells, rowSlots = rowSlot, columnSlots = columnSlot
         let kernel = self.kernel, onCellsDone = self.onCellsDone, done = self.done, cancellation = self.cancellation
-        let items = tasks.indices.map { WorkStealingPool.WorkItem(index: $0, cost: Double(cellsByTask[tasks[$0]].count)) }
+        let items = tasks.indices.map { WorkStealingPool.WorkItem(index: $0, cost: Double(taskStarts[tasks[$0] + 1] - taskStarts[tasks[$0]])) }
         let columnCount = columnPanels.count, matrixWidth = pairs.columns.count, symmetric = pairs.isSymmetric
         let mi = kernel.layers.buffer(.mi, as: Double.self)!, status = kernel.status
         let samples = kernel.layers.buffer(.samples, as: Int32.self)
@@ -119,9 +131,10 @@ struct TileRunner: Sendable {
             GCMI.multiply(a, b, into: &product)
             let bias = gcmi.scalarBias(samples: a.samples)
             var records: [CellRecord] = []
-            records.reserveCapacity(cellsByTask[task].count)
-            for index in cellsByTask[task] {
-                let entry = cells[index]
+            records.reserveCapacity(taskStarts[task + 1] - taskStarts[task])
+            for index in taskStarts[task]..<taskStarts[task + 1] {
+                let packed = taskCells[index]
+                let entry = (cell: packed.cell, row: Int(packed.row), column: Int(packed.column))
                 let i = Int(rowSlots[entry.row]), j = Int(columnSlots[entry.column])
                 let nats = GCMI.estimate(product, row: i % width, column: j % width, a, b, bias: bias)
                 let used = max(rowUsed[i], columnUsed[j])

@@ -66,9 +66,9 @@ public final class Engine: @unchecked Sendable {
     /// Samples dropped by `--nan drop-rows` (known after ``scanInput()``).
     public private(set) var droppedRows = 0
     /// Limits of a batch of tiles on GCMI's panel route (whole input held): 64 MiB of packed
-    /// panels and 2^20 cells (~60 MiB of per-cell bookkeeping; 64 products of 128 x 128,
-    /// enough to keep every worker busy).
-    static let panelBatchBytes = 64 << 20, panelBatchCells = 1 << 20
+    /// panels and 2^21 cells (~80 MiB of per-cell bookkeeping; 128 products of 128 x 128,
+    /// enough to keep every worker busy; all of an n = p = 2,000 run in one batch).
+    static let panelBatchBytes = 64 << 20, panelBatchCells = 1 << 21
     /// The samples kept by `--nan drop-rows`, when any were dropped.
     private var keptRows: [Int]? = nil
     /// Set to stop between cells.

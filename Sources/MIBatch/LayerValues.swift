@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import HDF5
 
 /// A Swift type a ``MatrixLayer`` holds: `Double` (float64), `UInt8` (uint8), `Int32` (int32).
@@ -194,6 +199,26 @@ public enum LayerArray: Sendable, Equatable {
 
     /// Whether the row-major block of `read` starting at cell `start` (as libhdf5 reads
     /// this layer's dataset into `Double`) holds exactly these values.
+    /// Whether `bytes` equal the in-memory bytes of this array's elements from `start` on
+    /// (a layer read back as stored; its file types are the little-endian in-memory ones).
+    func matches(bytes: [UInt8], at start: Int) -> Bool {
+        func same<T>(_ values: [T]) -> Bool {
+            let size = MemoryLayout<T>.stride
+            guard bytes.count % size == 0, start + bytes.count / size <= values.count else { return false }
+            return values.withUnsafeBytes { mine in
+                bytes.withUnsafeBytes { theirs in
+                    memcmp(mine.baseAddress! + start * size, theirs.baseAddress!, bytes.count) == 0
+                }
+            }
+        }
+        if bytes.isEmpty { return true }
+        switch self {
+        case let .float64(values): return same(values)
+        case let .uint8(values): return same(values)
+        case let .int32(values): return same(values)
+        }
+    }
+
     func matches(_ read: [Double], at start: Int) -> Bool {
         func same<T: LayerValue>(_ values: [T]) -> Bool {
             guard start + read.count <= values.count else { return false }

@@ -122,9 +122,10 @@ public struct ExecutionPlan: Sendable {
         // With --screen, /mi_screen (8 B) and, while the screen runs, its own /mi and /status (9 B).
         let matrixBytes = pairs.rows.count * pairs.columns.count * ((configuration.significance == nil ? 9 : 25) + (configuration.screen == nil ? 0 : 17))
         // GCMI's panel route packs a batch of tiles at once (``Engine/panelBatchBytes``) and
-        // keeps ~72 bytes of bookkeeping per cell of the batch (cell lists, positions, buckets).
+        // keeps ~40 bytes of bookkeeping per cell of the batch (its cell list, the cells by
+        // product, their journal records).
         let panelBytes = configuration.estimator.kind != .gcmi ? 0
-            : min(Engine.panelBatchBytes, used.count * catalog.samples * 8) + min(Engine.panelBatchCells, pairs.cells.count) * 72
+            : min(Engine.panelBatchBytes, used.count * catalog.samples * 8) + min(Engine.panelBatchCells, pairs.cells.count) * 40
         let fixed = model.baseline + matrixBytes + model.scratch + panelBytes
         let variableBytes = used.map { model.variableBytes(dimension: catalog.variables[$0].dimension) }
         let allBytes = variableBytes.reduce(0, +)

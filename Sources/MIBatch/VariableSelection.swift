@@ -183,6 +183,16 @@ public struct CellList: RandomAccessCollection, Sendable {
     public func positions(_ indices: [Int]) -> [(row: Int, column: Int)] {
         var result: [(row: Int, column: Int)] = []
         result.reserveCapacity(indices.count)
+        forEachPosition(of: indices) { result.append(($1, $2)) }
+        return result
+    }
+
+    /// Calls `body(index, row, column)` for each of `indices` in order, as ``positions(_:)``
+    /// finds them, without building an array.
+    ///
+    /// - Complexity: O(indices + jumps·log rows).
+    @inline(__always)
+    public func forEachPosition(of indices: [Int], _ body: (_ index: Int, _ row: Int, _ column: Int) -> Void) {
         var low = 0
         for index in indices {
             precondition(index >= 0 && index < endIndex, "cell index out of range")
@@ -195,9 +205,8 @@ public struct CellList: RandomAccessCollection, Sendable {
                 low = a
             }
             let offset = index - rowStart[low]
-            if skipped.isEmpty { result.append((low, low + 1 + offset)) } else { result.append((low, offset >= skipped[low] ? offset + 1 : offset)) }
+            body(index, low, skipped.isEmpty ? low + 1 + offset : (offset >= skipped[low] ? offset + 1 : offset))
         }
-        return result
     }
 
     /// The cell at `index`.
