@@ -21,7 +21,7 @@ public enum EstimationError: Error, Equatable, Sendable, CustomStringConvertible
     case valueRangeOverflow
     /// A multi-dimensional variable whose `dimension` columns are linearly dependent after
     /// normalization: only `rank` of them carry information (the Gaussian-copula estimator
-    /// needs a regular covariance).
+    /// and the `whiten` normalization need a regular covariance).
     case singularCovariance(dimension: Int, rank: Int)
 
     /// A message a user can act on.
@@ -40,8 +40,8 @@ public enum EstimationError: Error, Equatable, Sendable, CustomStringConvertible
         case .valueRangeOverflow:
             return "values are so large (~1e308) that their differences overflow; rescale the data"
         case .singularCovariance(let dimension, let rank):
-            return "the \(dimension) columns of the variable are linearly dependent after the copula normalization "
-                + "(rank \(rank)); drop the redundant columns"
+            return "the \(dimension) columns of the variable are linearly dependent (covariance rank \(rank) of \(dimension)); "
+                + "drop the redundant columns (the Gaussian copula and --normalization whiten need a regular covariance)"
         }
     }
 }

@@ -52,6 +52,11 @@ public struct KSG: Sendable {
     /// (``estimate(_:_:pair:)``).
     public let discreteCorrection: Binned.BiasCorrection
 
+    /// How the joint k-NN and the marginal counts of a pair with a multi-dimensional
+    /// variable are searched. Never changes a value: both searches are exact and give the
+    /// same bits (``NeighbourSearch``); only the time differs. Default ``NeighbourSearch/automatic``.
+    public var neighbourSearch: NeighbourSearch = .automatic
+
     /// - Precondition: `k >= 1`.
     public init(k: Int, algorithm: KSGAlgorithm, ties: TieHandling = .auto, normalization: Normalization = .globalLinf,
                 discreteCorrection: Binned.BiasCorrection = .millerMadow) {
@@ -96,7 +101,9 @@ public struct KSG: Sendable {
         let tree: _KDTree?
 
         /// `rankWidth` overrides the rank width in bytes (tests run every width on small inputs).
-        init(_ v: VariableData, rankWidth: Int? = nil) {
+        /// `buildsTree` false leaves a multi-dimensional variable without its k-d tree (only
+        /// the brute-force search can use it then).
+        init(_ v: VariableData, rankWidth: Int? = nil, buildsTree: Bool = true) {
             precondition(v.count < (1 << 30), "KSG: at most 2^30 samples")
             precondition(v.values.count == v.count * v.dimension, "KSG: inconsistent VariableData")
             count = v.count
@@ -130,7 +137,7 @@ public struct KSG: Sendable {
                 storedValues = v.values
                 sorted = []
                 ranks = _PackedRanks([], width: 4)
-                tree = (v.dimension > 1 && bad == 0 && v.count > 0)
+                tree = (buildsTree && v.dimension > 1 && bad == 0 && v.count > 0)
                     ? v.values.withUnsafeBufferPointer { _KDTree(values: $0, count: v.count, dim: v.dimension) }
                     : nil
             }
@@ -158,7 +165,9 @@ public struct KSG: Sendable {
                 for (i, from) in permutation.enumerated() {
                     for j in 0..<d { moved[i * d + j] = values[Int(from) * d + j] }
                 }
-                let fresh = Prepared(VariableData(count: source.count, dimension: d, values: moved), rankWidth: source.ranks.count == 0 ? nil : source.ranks.width)
+                let fresh = Prepared(VariableData(count: source.count, dimension: d, values: moved),
+                                     rankWidth: source.ranks.count == 0 ? nil : source.ranks.width,
+                                     buildsTree: source.tree != nil || source.dimension == 1)
                 sorted = fresh.sorted
                 ranks = fresh.ranks
                 storedValues = fresh.storedValues
@@ -191,8 +200,9 @@ public struct KSG: Sendable {
 
     /// Builds the per-variable structures. `v` should already be normalized.
     ///
-    /// - Complexity: O(n log n) for d = 1 (sort); O(n·d·log n) for d > 1 (k-d tree).
-    public func prepare(_ v: VariableData) -> Prepared { Prepared(v) }
+    /// - Complexity: O(n log n) for d = 1 (sort); O(n·d·log n) for d > 1 (k-d tree; O(n·d)
+    ///   from ``NeighbourSearch/alwaysBruteForceDimension`` dimensions under the automatic search).
+    public func prepare(_ v: VariableData) -> Prepared { Prepared(v, buildsTree: buildsTree(dimension: v.dimension)) }
 
     /// Î(X; Y) in nats.
     ///
@@ -202,7 +212,9 @@ public struct KSG: Sendable {
     ///   ``EstimationError/valueRangeOverflow`` if differences of values overflow.
     /// - Complexity: scalar pairs: O(n log n) expected (rank grid for the joint k-NN,
     ///   binary search for marginal counts); otherwise a per-pair k-d tree, O(n log n)
-    ///   expected for fixed dimension. Allocates O(n) scratch per call, nothing per sample.
+    ///   expected for fixed dimension, or, when ``NeighbourSearch/usesBruteForce(samples:jointDimension:)``
+    ///   says so, exact blocked brute force, O(n²·(d_x + d_y)) with vector instructions and
+    ///   the same result bits. Allocates O(n·(d_x + d_y)) scratch per call, nothing per sample.
     public func estimate(_ x: Prepared, _ y: Prepared) throws(EstimationError) -> Double {
         guard x.count == y.count else {
             throw .dimensionMismatch(
@@ -243,7 +255,11 @@ public struct KSG: Sendable {
                     }
                 }
             } else if mixed {
-                _ksgTreeHistogram(x: x, y: y, k: k, algorithm: .ksg1, hist: h.baseAddress!, khist: kh.baseAddress!)
+                if usesBruteForce(x, y) {
+                    _ksgBruteForceHistogram(x: x, y: y, k: k, algorithm: .ksg1, hist: h.baseAddress!, khist: kh.baseAddress!)
+                } else {
+                    _ksgTreeHistogram(x: x, y: y, k: k, algorithm: .ksg1, hist: h.baseAddress!, khist: kh.baseAddress!)
+                }
             } else if x.dimension == 1 && y.dimension == 1 {
                 precondition(x.ranks.width == y.ranks.width, "KSG: equal n, equal rank widths")
                 x.sorted.withUnsafeBufferPointer { xs in
@@ -266,6 +282,8 @@ public struct KSG: Sendable {
                         }
                     }
                 }
+            } else if usesBruteForce(x, y) {
+                _ksgBruteForceHistogram(x: x, y: y, k: k, algorithm: algorithm, hist: h.baseAddress!, khist: nil)
             } else {
                 _ksgTreeHistogram(x: x, y: y, k: k, algorithm: algorithm, hist: h.baseAddress!, khist: nil)
             }

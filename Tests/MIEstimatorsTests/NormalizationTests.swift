@@ -111,7 +111,7 @@ import Testing
     }
 
     @Test func rawValuesAreTheCLISpellings() {
-        #expect(Normalization.allCases.map(\.rawValue) == ["none", "local", "global-std", "global-l2", "global-linf", "robust", "rank"])
+        #expect(Normalization.allCases.map(\.rawValue) == ["none", "local", "global-std", "global-l2", "global-linf", "robust", "rank", "whiten"])
         #expect(KSGAlgorithm.allCases.map(\.rawValue) == ["1", "2", "joint"])
         #expect(Binned.BiasCorrection.allCases.map(\.rawValue) == ["none", "miller-madow"])
     }
