@@ -3,7 +3,7 @@
 #     spack install mibatch
 #     spack load mibatch        # PATH, MANPATH; then man mibatch
 # Set `git` to where your site keeps the repository. Swift 6 is taken from PATH (Spack has
-# no Swift package); libhdf5, zlib and OpenBLAS come from Spack.
+# no Swift package); libhdf5, zlib, libdeflate and OpenBLAS come from Spack.
 from spack.package import *
 
 
@@ -24,12 +24,14 @@ class Mibatch(Package):
 
     depends_on("hdf5@1.10:+hl~mpi")
     depends_on("zlib-api")
+    depends_on("libdeflate")
     depends_on("openblas")
     depends_on("pkgconfig", type="build")
 
     def setup_build_environment(self, env):
         # SwiftPM finds libhdf5 through pkg-config's hdf5.pc.
         env.prepend_path("PKG_CONFIG_PATH", self.spec["hdf5"].prefix.lib.pkgconfig)
+        env.prepend_path("PKG_CONFIG_PATH", self.spec["libdeflate"].prefix.lib.pkgconfig)
 
     def setup_run_environment(self, env):
         # libopenblas.so.0 is opened with dlopen by --estimator gcmi.
@@ -39,7 +41,7 @@ class Mibatch(Package):
         which("swift", required=True)
         # swiftc is not behind Spack's compiler wrappers: pass the rpaths of the libraries
         # the binary links.
-        rpaths = [spec["hdf5"].prefix.lib, spec["zlib-api"].prefix.lib]
+        rpaths = [spec["hdf5"].prefix.lib, spec["zlib-api"].prefix.lib, spec["libdeflate"].prefix.lib]
         flags = " ".join("-Xlinker -rpath -Xlinker {0}".format(path) for path in rpaths)
         install_script = Executable(join_path(self.stage.source_path, ".ci", "install"))
         install_script("--prefix", prefix, extra_env={"SWIFT_BUILD_FLAGS": flags})
