@@ -54,7 +54,7 @@ import Darwin
     @Test(arguments: [1, 2, 3, 50, 1_000])
     func radixRanksEqualTheComparisonSort(n: Int) throws {
         var g = SeededGenerator(seed: 5, stream: UInt64(n))
-        let pool: [Double] = [0, -0.0, 1, -1, .greatestFiniteMagnitude, -.greatestFiniteMagnitude, 5e-324, -5e-324, 1e300, 0.5, 1 + 1e-16, 1 + 2.2e-16]
+        let pool: [Double] = [0, -0.0, 1, -1, .greatestFiniteMagnitude, -.greatestFiniteMagnitude, .leastNonzeroMagnitude, -.leastNonzeroMagnitude, 1e300, 0.5, 1 + 1e-16, 1 + 2.2e-16]
         let d = 4
         var values = [Double](repeating: 0, count: n * d)
         for i in 0..<n {
