@@ -53,7 +53,7 @@ public struct ResultFile: Sendable {
     ///   layer present ``LayerPresence/always`` missing, or a layer of another shape or
     ///   element type).
     public static func read(_ path: String) throws(MIBatchError) -> ResultFile {
-        do {
+        try reading(path) {
             let file = try File.open(path)
             let order = try file.attributeNames()
             var attributes: [String: String] = [:]
@@ -73,12 +73,6 @@ public struct ResultFile: Sendable {
             if case let .string(value)? = try mi.attribute("units") { units = value }
             return ResultFile(path: path, rowNames: rowNames, columnNames: columnNames, layers: layers,
                               attributes: attributes, attributeOrder: order, chunks: mi.chunkShape, filters: mi.filters, units: units)
-        } catch let error as MIBatchError {
-            throw error
-        } catch let error as HDF5Error {
-            throw .hdf5(error)
-        } catch {
-            throw .notAnOutput(path: path, reason: "\(error)")
         }
     }
 
