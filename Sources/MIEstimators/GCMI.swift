@@ -185,21 +185,12 @@ public struct GCMI: Sendable, Equatable {
     /// ½ log det(gram/(n − 1)) through a Cholesky factorization, `nil` when the matrix is not
     /// numerically positive definite.
     static func halfLogDeterminant(_ gram: [Double], dimension d: Int, samples n: Int) -> Double? {
-        var l = gram.map { $0 / Double(n - 1) }
+        let covariance = gram.map { $0 / Double(n - 1) }
+        guard let l = Cholesky.factor(covariance, dimension: d, accepts: { j, pivot in
+            pivot > 1e-14 * covariance[j * d + j] && pivot.isFinite
+        }) else { return nil }
         var total = 0.0
-        for j in 0..<d {
-            var diagonal = l[j * d + j]
-            for k in 0..<j { diagonal -= l[j * d + k] * l[j * d + k] }
-            guard diagonal > 1e-14 * (gram[j * d + j] / Double(n - 1)), diagonal.isFinite else { return nil }
-            let root = diagonal.squareRoot()
-            l[j * d + j] = root
-            total += log(root)
-            for i in (j + 1)..<max(d, j + 1) {
-                var value = l[i * d + j]
-                for k in 0..<j { value -= l[i * d + k] * l[j * d + k] }
-                l[i * d + j] = value / root
-            }
-        }
+        for j in 0..<d { total += log(l[j * d + j]) }
         return total
     }
 

@@ -91,20 +91,7 @@ extension Normalization {
         for j in 0..<d { scale = max(scale, a[j * d + j]) }
         guard scale > 0, scale.isFinite else { return nil }
         let floor = scale * Double(d) * 0x1p-45
-        var l = [Double](repeating: 0, count: d * d)
-        for j in 0..<d {
-            var s = a[j * d + j]
-            for k in 0..<j { s -= l[j * d + k] * l[j * d + k] }
-            guard s > floor else { return nil }
-            let diag = s.squareRoot()
-            l[j * d + j] = diag
-            for i in (j + 1)..<max(d, j + 1) {
-                var t = a[i * d + j]
-                for k in 0..<j { t -= l[i * d + k] * l[j * d + k] }
-                l[i * d + j] = t / diag
-            }
-        }
-        return l
+        return Cholesky.factor(a, dimension: d) { _, pivot in pivot > floor }
     }
 
     /// Numerical rank of a covariance: its eigenvalues above d·2⁻⁴⁵ of the largest.
