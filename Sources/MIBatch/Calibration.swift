@@ -126,7 +126,7 @@ public struct Projection: Sendable {
         let outputBytes = cells * present.reduce(0) { $0 + $1.element.bytes }
         let sampled = Self.writeSample(main.values, layers: present, configuration: configuration, cells: cells,
                                        samples: catalog.samples)
-        let journal = Self.journalSeconds(main.values, cells: plan.cells.count) / threads
+        let journal = Self.journalSeconds(main.values, cells: plan.cells.count, configuration: configuration) / threads
         let write = sampled.seconds * Double(cells) / Double(max(sampled.cells, 1))
         var projection = Projection(setup: setup, scan: scan, prepare: prepare, estimate: estimate, journal: journal, write: write,
                                     outputBytes: outputBytes,
@@ -169,10 +169,7 @@ public struct Projection: Sendable {
         if let mi = stores.buffer(.mi, as: Double.self) { for i in 0..<count { mi[i] = finite[i % finite.count] } }
         if let status = stores.buffer(.status, as: UInt8.self) { for i in 0..<count { status[i] = PairStatus.computed.rawValue } }
         if let used = stores.buffer(.samples, as: Int32.self) { for i in 0..<count { used[i] = Int32(clamping: samples) } }
-        // Beside the output (its disk); without one (`plan` without -o), the current directory.
-        let directory = configuration.output.isEmpty ? "."
-            : URL(fileURLWithPath: configuration.output).deletingLastPathComponent().path
-        let path = directory + "/.mibatch-calibration.\(ProcessInfo.processInfo.processIdentifier).tmp"
+        let path = scratchPath(configuration, suffix: "tmp")
         defer { unlink(path) }
         let names = (0..<side).map { "v\($0)" }
         let clock = ContinuousClock(), start = clock.now
@@ -190,11 +187,20 @@ public struct Projection: Sendable {
         return (seconds, count, bytes ?? 0)
     }
 
+    /// A scratch file of the calibration where the run writes its output and journal (their
+    /// disk); without an output (`plan` without -o), in the current directory.
+    static func scratchPath(_ configuration: RunConfiguration, suffix: String) -> String {
+        let directory = configuration.output.isEmpty ? "."
+            : URL(fileURLWithPath: configuration.output).deletingLastPathComponent().path
+        return directory + "/.mibatch-calibration.\(ProcessInfo.processInfo.processIdentifier).\(suffix)"
+    }
+
     /// Seconds of journaling `cells` cells: `values` recorded 16,384 at a time (a panel's
-    /// worth) into a scratch checkpoint, flushed and synced, scaled by cells.
-    static func journalSeconds(_ values: [Double], cells: Int) -> Double {
+    /// worth) into a scratch checkpoint beside the output (as the run's), flushed and synced,
+    /// scaled by cells.
+    static func journalSeconds(_ values: [Double], cells: Int, configuration: RunConfiguration) -> Double {
         let count = min(max(values.count, 1), 1 << 18)
-        let path = NSTemporaryDirectory() + "/.mibatch-calibration.\(ProcessInfo.processInfo.processIdentifier).ckpt"
+        let path = scratchPath(configuration, suffix: "ckpt")
         defer { unlink(path); unlink(path + ".new") }
         let header = Checkpoint.Header(resultKey: "calibration", digest: "", shard: "whole", cells: count)
         guard let journal = try? Checkpoint(path: path, header: header, fresh: true) else { return 0 }
