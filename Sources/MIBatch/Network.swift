@@ -69,10 +69,11 @@ public enum NetworkInference {
     /// Runs the whole command; writes nothing unless every check passed.
     ///
     /// - Throws: as ``NetworkReader/open(_:)``; `.unknownRegulators`; `.unsuitableMatrix`
-    ///   (`--fdr` without `/qvalue`); `.invalidOption` (memory too small for MRNET, for the
-    ///   candidates or for `--adjacency`); output errors as `mibatch run`'s.
+    ///   (`--fdr` without `/qvalue`); `.invalidOption` (memory too small for the candidates or
+    ///   for `--adjacency`); `.writeFailed` (MRNET's scratch file); output errors as `mibatch run`'s.
     /// - Complexity: one read of `/mi` and `/status` (and `/qvalue` with `--fdr`); memory
-    ///   O(band + candidates) plus 8p² bytes with MRNET.
+    ///   O(band + candidates) plus, with MRNET, 8p² bytes when they fit 90% of
+    ///   `--memory`, else a scratch file of 8p² bytes beside the output.
     public static func run(_ configuration: NetworkConfiguration) throws(MIBatchError) -> NetworkOutcome {
         let start = Date()
         try NetworkWriter.preflight(configuration)
@@ -83,13 +84,13 @@ public enum NetworkInference {
             throw .unsuitableMatrix(path: configuration.input, reason: "--fdr needs /qvalue, which this output lacks (compute it with mibatch run --permutations N)")
         }
         let regulators = try configuration.regulatorsFile.map { file throws(MIBatchError) in try readRegulators(file, names: reader.names) }
-        let dense = configuration.methods.contains(.mrnet) ? 8 * p * p : 0
-        if dense > configuration.memory * 9 / 10 {
-            throw .invalidOption("--memory \(MemorySize.format(configuration.memory)) is too small for MRNET on \(p) variables: it keeps the \(p) × \(p) matrix (\(MemorySize.format(dense))); raise --memory or leave out mrnet")
-        }
-        if configuration.adjacency && 8 * p * p > configuration.memory {
-            throw .invalidOption("--adjacency writes \(p) × \(p) float64 (\(MemorySize.format(8 * p * p))) per method, more than --memory \(MemorySize.format(configuration.memory)); leave it out or raise --memory")
-        }
+        // MRNET reads the row of every variable it chooses: the matrix stays in memory when it
+        // fits, else it is spilled to a scratch file beside the output and read row by row.
+        let mrnet = configuration.methods.contains(.mrnet)
+        let inMemory = mrnet && 8 * p * p <= configuration.memory * 9 / 10
+        let dense = inMemory ? 8 * p * p : 0
+        let spill = mrnet && !inMemory ? try MatrixRowFile(path: scratchPath(for: configuration.output), count: p) : nil
+        defer { spill?.remove() }
         let available = max(0, configuration.memory - dense)
         let bandRows = bandHeight(available: available, p: p)
 
@@ -99,6 +100,7 @@ public enum NetworkInference {
         var matrix = dense > 0 ? [Double](repeating: 0, count: p * p) : []
         let minimum = configuration.minimumMI, rate = configuration.fdr
         try reader.forEachBand(height: bandRows, withQ: reader.hasQValues) { (band: NetworkReader.Band) throws(MIBatchError) in
+            if let spill { try band.mi.withUnsafeBufferPointer { (rows) throws(MIBatchError) in try spill.append(rows) } }
             band.mi.withUnsafeBufferPointer { mi in
                 for r in 0..<band.rows.count {
                     let i = band.rows.lowerBound + r
@@ -130,8 +132,18 @@ public enum NetworkInference {
             case .clr:
                 networks.append((method, CLR.network(candidates, statistics: statistics)))
             case .mrnet:
-                let all = MRNET.network(matrix: matrix, count: p)
-                networks.append((method, all.filter { candidateIndex(of: $0, in: candidates) != nil }))
+                let wanted = WantedNeighbours(candidates: candidates, count: p)
+                let choices: [[(Int, Double)]]
+                if let spill {
+                    choices = MRNET.choices(targets: 0..<p, rows: spill, wanted: wanted.of)
+                    try spill.checkFailure()
+                } else {
+                    choices = matrix.withUnsafeBufferPointer { MRNET.choices(targets: 0..<p, rows: DenseMIRows($0, count: p), wanted: wanted.of) }
+                }
+                let edges = MRNET.edges(targets: Array(0..<p), choices: choices) { u, v in
+                    candidateIndex(of: NetworkEdge(u: Int32(u), v: Int32(v), weight: 0, mi: 0), in: candidates).map { candidates[$0].mi } ?? .nan
+                }
+                networks.append((method, edges.filter { !$0.mi.isNaN }))
                 matrix = []
             }
         }
@@ -154,6 +166,12 @@ public enum NetworkInference {
         let rows = min(available / 4, 256 << 20) / (24 * p)
         let side = OutputStorage.tileSide
         return max(1, min(p, rows >= side ? rows / side * side : rows))
+    }
+
+    /// MRNET's scratch copy of the matrix for `output`: a hidden file beside it.
+    static func scratchPath(for output: String) -> String {
+        let url = URL(fileURLWithPath: output)
+        return url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).\(ProcessInfo.processInfo.processIdentifier).mrnet-rows").path
     }
 
     /// Position of `edge`'s pair in `candidates` (sorted by (u, v)), by binary search.
@@ -188,6 +206,28 @@ public enum NetworkInference {
         guard any else { throw .invalidOption("--regulators \(path): the file names no regulator") }
         return flags
     }
+}
+
+/// Each node's candidate neighbours, ascending: the pairs whose MRNET weight is wanted.
+struct WantedNeighbours: Sendable {
+    let offsets: [Int]
+    let neighbours: [Int32]
+
+    /// From candidates sorted by (u, v).
+    init(candidates: [NetworkEdge], count p: Int) {
+        var degree = [Int](repeating: 0, count: p + 1)
+        for edge in candidates { degree[Int(edge.u) + 1] += 1; degree[Int(edge.v) + 1] += 1 }
+        for node in 0..<p { degree[node + 1] += degree[node] }
+        var fill = Array(degree.dropLast()), list = [Int32](repeating: 0, count: 2 * candidates.count)
+        // (u, v) ascending: each list receives its smaller neighbours (as v) in u order, then
+        // its larger ones (as u) in v order, so every list comes out ascending.
+        for edge in candidates { list[fill[Int(edge.v)]] = edge.u; fill[Int(edge.v)] += 1 }
+        for edge in candidates { list[fill[Int(edge.u)]] = edge.v; fill[Int(edge.u)] += 1 }
+        offsets = degree; neighbours = list
+    }
+
+    /// The candidate neighbours of `node`, ascending.
+    @Sendable func of(_ node: Int) -> [Int32] { Array(neighbours[offsets[node]..<offsets[node + 1]]) }
 }
 
 /// One method's network: edges in output order and, when the input has `/qvalue`, their q.

@@ -32,15 +32,19 @@ import Testing
         let (directory, mi) = try Self.miFile()
         defer { try? FileManager.default.removeItem(at: directory) }
         var reference: [String: [UInt64]]? = nil
-        // 48K: bands of 3 rows; 200K: 29 rows; 1G: the whole matrix in one band.
-        for memory in ["48K", "200K", "1G"] {
+        // 16K: bands of 2 rows and MRNET's 60 × 60 matrix (28 KiB) spilled to a scratch file;
+        // 48K: bands of 3 rows, the matrix in memory; 200K: 29 rows; 1G: one band.
+        for memory in ["16K", "48K", "200K", "1G"] {
             let output = directory.appendingPathComponent("net-\(memory).h5").path
             let result = try runMibatch(["network", mi, "--method", "aracne,clr,mrnet", "--min-mi", "0.02", "--memory", memory, "-o", output])
             #expect(result.status == 0, "\(result.stderr)")
             let edges = try Self.edges(output)
             #expect(edges["/edges/aracne/weight"].map { !$0.isEmpty } == true, "no ARACNE edges: the comparison would be empty")
+            #expect(edges["/edges/mrnet/weight"].map { !$0.isEmpty } == true, "no MRNET edges: the comparison would be empty")
             if let reference { #expect(edges == reference, "--memory \(memory) changed the edges") } else { reference = edges }
         }
+        let left = try FileManager.default.contentsOfDirectory(atPath: directory.path).filter { $0.contains("mrnet-rows") }
+        #expect(left.isEmpty, "MRNET's scratch file was left behind: \(left)")
     }
 
     @Test func fdrNetworkOpensInNetworkxAsGraphML() throws {

@@ -205,4 +205,30 @@ import Testing
             #expect(a.weight > b.weight || (a.weight == b.weight && (a.u, a.v) < (b.u, b.v)))
         }
     }
+
+    /// Stopping a target's selection once its wanted neighbours are chosen changes none of
+    /// their scores: the early stop gives, for every wanted pair, the full selection's score.
+    @Test(arguments: seeds)
+    func mrnetEarlyStopKeepsTheWantedScores(seed: UInt64) {
+        let p = 40
+        let m = randomSymmetric(p, levels: 8, seed: seed &+ 600)
+        var generator = TestGenerator(seed: seed &+ 700)
+        m.withUnsafeBufferPointer { buffer in
+            let rows = DenseMIRows(buffer, count: p)
+            var stoppedEarly = 0
+            for target in 0..<p {
+                let wanted = (0..<p).filter { $0 != target && Double.random(in: 0..<1, using: &generator) < 0.15 }.map(Int32.init)
+                let full = MRNET.choices(target: target, rows: rows), partial = MRNET.choices(target: target, rows: rows, wanted: wanted)
+                let fullScores = Dictionary(full.map { ($0.0, $0.1.bitPattern) }, uniquingKeysWith: { a, _ in a })
+                for (j, score) in partial where wanted.contains(Int32(j)) {
+                    #expect(fullScores[j] == score.bitPattern, "target \(target), choice \(j)")
+                }
+                for j in wanted where fullScores[Int(j)] != nil {
+                    #expect(partial.contains { $0.0 == Int(j) }, "target \(target) lost wanted choice \(j)")
+                }
+                if partial.count < full.count { stoppedEarly += 1 }
+            }
+            #expect(stoppedEarly > 0, "no target stopped early: the test would not exercise the early stop")
+        }
+    }
 }
