@@ -41,7 +41,7 @@ public enum MIBatchError: Error, Equatable, Sendable, CustomStringConvertible {
     /// Shards given to `merge` do not belong together.
     case shardMismatch(file: String, reference: String, reason: String)
     /// Shards are missing (or incomplete); `resubmit` is the `--array=` list to rerun.
-    case missingShards(missing: [String], resubmit: String, count: Int)
+    case missingShards(missing: [String], resubmit: String, count: Int, command: String = "run")
     /// The run was interrupted by a signal after checkpointing.
     case interrupted(signal: String, checkpoint: String, done: Int, total: Int)
     /// `inspect --json` or `plot` was given an HDF5 file that is not a mibatch output.
@@ -92,8 +92,9 @@ public enum MIBatchError: Error, Equatable, Sendable, CustomStringConvertible {
             return "\(path): cannot resume from this checkpoint: \(reason); remove it to start over, or rerun with the options that made it"
         case let .shardMismatch(file, reference, reason):
             return "\(file): does not belong with \(reference): \(reason)"
-        case let .missingShards(missing, resubmit, count):
-            return "missing or incomplete shards: \(missing.joined(separator: ", ")); resubmit them with sbatch --array=\(resubmit) and mibatch run --shards \(count) (SHARDS=\(count) for samples/slurm/mibatch-array.sbatch), or merge --partial"
+        case let .missingShards(missing, resubmit, count, command):
+            return "missing or incomplete shards: \(missing.joined(separator: ", ")); resubmit them with sbatch --array=\(resubmit) and mibatch \(command) --shards \(count)"
+                + (command == "run" ? " (SHARDS=\(count) for samples/slurm/mibatch-array.sbatch), or merge --partial" : "")
         case let .interrupted(signal, checkpoint, done, total):
             return "interrupted by \(signal) after \(done) of \(total) pairs; progress saved in \(checkpoint); rerun the same command to resume"
         case let .notAnOutput(path, reason):

@@ -41,6 +41,8 @@ public enum Merge {
         public var missingCells: Int
         /// Set when shards are missing (the file was written only with `partial`).
         public var missing: MIBatchError?
+        /// What ``filledCells`` counts: `pairs` (a matrix) or `edges` (a network's, all methods).
+        public var counted = "pairs"
     }
 
     /// Merges `paths` into `output`.
@@ -54,6 +56,10 @@ public enum Merge {
     public static func run(_ paths: [String], output: String, partial: Bool, force: Bool,
                            compression: OutputCompression = .default, commandLine: [String]) throws(MIBatchError) -> Outcome {
         guard !paths.isEmpty else { throw .invalidOption("merge: give the shard files to merge") }
+        if NetworkMerge.isNetworkShard(paths[0]) {
+            guard !partial else { throw .invalidOption("merge: --partial is for matrix shards; a network needs every shard of its run") }
+            return try NetworkMerge.run(paths, output: output, force: force, commandLine: commandLine)
+        }
         var preflight = RunConfiguration(input: paths[0], dataset: nil, output: output)
         preflight.force = force
         for path in paths {

@@ -37,6 +37,9 @@ public struct NetworkConfiguration: Sendable {
     public var force = false
     /// argv, for the provenance.
     public var commandLine: [String] = CommandLine.arguments
+    /// The part computed: shard I of N owns the targets (rows) ``NetworkInference/ownedTargets(_:count:)``
+    /// and writes their edges to `output` as a shard file for `mibatch merge`; `.whole` by default.
+    public var shard: ShardSpec = .whole
 
     /// Creates a configuration.
     public init(input: String, output: String, methods: [NetworkMethod]) {
@@ -54,7 +57,7 @@ public struct NetworkOutcome: Sendable {
     public var candidates: Int
     /// Edges per method, in the configuration's order.
     public var edges: [(method: NetworkMethod, count: Int)]
-    /// Export files written.
+    /// Export files written (none by a shard: `mibatch merge` writes them).
     public var exports: [String]
     /// Rows per band read.
     public var bandRows: Int
@@ -77,7 +80,7 @@ public enum NetworkInference {
     public static func run(_ configuration: NetworkConfiguration) throws(MIBatchError) -> NetworkOutcome {
         let start = Date()
         try NetworkWriter.preflight(configuration)
-        try NetworkExport.preflight(configuration)
+        if configuration.shard.count <= 1 { try NetworkExport.preflight(configuration) }
         let reader = try NetworkReader.open(configuration.input)
         let p = reader.names.count
         if configuration.fdr != nil && !reader.hasQValues {
@@ -123,24 +126,26 @@ public enum NetworkInference {
             }
         }
 
+        let owned = ownedTargets(configuration.shard, count: p), sharded = configuration.shard.count > 1
         var networks: [(NetworkMethod, [NetworkEdge])] = []
         for method in configuration.methods where !networks.contains(where: { $0.0 == method }) {
             switch method {
             case .aracne:
                 let graph = CandidateGraph(nodeCount: p, candidates: candidates)
-                networks.append((method, ARACNE.network(graph, tolerance: configuration.tolerance, regulators: regulators)))
+                let edges = ARACNE.network(graph, tolerance: configuration.tolerance, regulators: regulators)
+                networks.append((method, sharded ? edges.filter { owned.contains(Int($0.u)) } : edges))
             case .clr:
-                networks.append((method, CLR.network(candidates, statistics: statistics)))
+                networks.append((method, CLR.network(sharded ? candidates.filter { owned.contains(Int($0.u)) } : candidates, statistics: statistics)))
             case .mrnet:
                 let wanted = WantedNeighbours(candidates: candidates, count: p)
                 let choices: [[(Int, Double)]]
                 if let spill {
-                    choices = MRNET.choices(targets: 0..<p, rows: spill, wanted: wanted.of)
+                    choices = MRNET.choices(targets: owned, rows: spill, wanted: wanted.of)
                     try spill.checkFailure()
                 } else {
-                    choices = matrix.withUnsafeBufferPointer { MRNET.choices(targets: 0..<p, rows: DenseMIRows($0, count: p), wanted: wanted.of) }
+                    choices = matrix.withUnsafeBufferPointer { MRNET.choices(targets: owned, rows: DenseMIRows($0, count: p), wanted: wanted.of) }
                 }
-                let edges = MRNET.edges(targets: Array(0..<p), choices: choices) { u, v in
+                let edges = MRNET.edges(targets: Array(owned), choices: choices) { u, v in
                     candidateIndex(of: NetworkEdge(u: Int32(u), v: Int32(v), weight: 0, mi: 0), in: candidates).map { candidates[$0].mi } ?? .nan
                 }
                 networks.append((method, edges.filter { !$0.mi.isNaN }))
@@ -152,10 +157,10 @@ public enum NetworkInference {
         }
         let record = NetworkRecord(configuration: configuration, reader: reader, inputDigest: try NetworkReader.fileDigest(configuration.input),
                                    candidates: candidates.count, start: start, end: Date())
-        try NetworkWriter.write(qualified, names: reader.names, record: record, adjacency: configuration.adjacency,
-                                to: configuration.output, overwrite: configuration.force)
-        let exports = try NetworkExport.write(qualified, names: reader.names, units: reader.units, formats: configuration.exports,
-                                              output: configuration.output, overwrite: configuration.force)
+        try NetworkWriter.write(qualified, names: reader.names, attributes: record.attributes, units: reader.units,
+                                adjacency: configuration.adjacency && !sharded, to: configuration.output, overwrite: configuration.force)
+        let exports = sharded ? [] : try NetworkExport.write(qualified, names: reader.names, units: reader.units, formats: configuration.exports,
+                                                             output: configuration.output, overwrite: configuration.force)
         return NetworkOutcome(output: configuration.output, nodes: p, candidates: candidates.count,
                               edges: qualified.map { ($0.method, $0.edges.count) }, exports: exports, bandRows: bandRows)
     }
@@ -166,6 +171,12 @@ public enum NetworkInference {
         let rows = min(available / 4, 256 << 20) / (24 * p)
         let side = OutputStorage.tileSide
         return max(1, min(p, rows >= side ? rows / side * side : rows))
+    }
+
+    /// The targets shard `shard` owns: rows ⌊(I−1)·p/N⌋ ..< ⌊I·p/N⌋. An edge (u, v), u < v,
+    /// belongs to the owner of u; MRNET's direction i → j to the owner of i.
+    public static func ownedTargets(_ shard: ShardSpec, count p: Int) -> Range<Int> {
+        ((shard.index - 1) * p / shard.count)..<(shard.index * p / shard.count)
     }
 
     /// MRNET's scratch copy of the matrix for `output`: a hidden file beside it.

@@ -30,6 +30,12 @@ public enum NetworkSummary {
             row("mi", "\(try attribute("mi_estimator")) in \(try attribute("units")), from \(try attribute("mi_input_file"))")
             row("created", "\(try attribute("start_time")) to \(try attribute("end_time")) on \(try attribute("host"))")
             row("command", try attribute("command_line"))
+            if case let .string(shard)? = try file.attribute("shard"), let spec = ShardSpec.parse(shard) {
+                row("shard", "\(shard): edges of targets \(NetworkInference.ownedTargets(spec, count: names.count)) only; combine every shard with mibatch merge")
+            }
+            if case let .string(sources)? = try file.attribute("merged_from") {
+                row("merged", "from \(sources.split(separator: "\n").count) shards")
+            }
             for method in try attribute("methods").split(separator: ",").map(String.init) {
                 let group = "/edges/" + method
                 guard file.contains(group + "/weight") else { throw MIBatchError.notAnOutput(path: path, reason: "it has no dataset \(group)/weight") }

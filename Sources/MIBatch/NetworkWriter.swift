@@ -58,7 +58,16 @@ struct NetworkRecord {
             ("end_time", Provenance.iso8601(end)),
             ("host", ProcessInfo.processInfo.hostName),
             ("history", (source["history"].map { $0 + "\n" } ?? "") + "\(Provenance.iso8601(end)): \(command)"),
-        ]
+        ] + shardAttributes
+    }
+
+    /// A shard file's `shard` (I/N) and `merge_outputs` (what `mibatch merge` writes besides
+    /// the HDF5 file: `adjacency`, `tsv`, `graphml`, comma-separated, possibly empty).
+    var shardAttributes: [(String, String)] {
+        let shard = configuration.shard
+        guard shard.count > 1 else { return [] }
+        let outputs = (configuration.adjacency ? ["adjacency"] : []) + configuration.exports.map(\.rawValue)
+        return [("shard", shard.description), ("merge_outputs", outputs.joined(separator: ","))]
     }
 }
 
@@ -93,8 +102,8 @@ enum NetworkWriter {
     }
 
     /// Writes `/nodes`, `/edges/<method>/…` and, with `adjacency`, `/adjacency/<method>`,
-    /// with `record`'s root attributes, to `path` atomically.
-    static func write(_ networks: [NetworkResult], names: [String], record: NetworkRecord, adjacency: Bool,
+    /// with the root `attributes` (in order), to `path` atomically; `units` are the MI's.
+    static func write(_ networks: [NetworkResult], names: [String], attributes: [(String, String)], units: String, adjacency: Bool,
                       to path: String, overwrite: Bool) throws(MIBatchError) {
         try atomically(path, overwrite: overwrite) { temporary throws(HDF5Error) in
             let file = try File.create(temporary, overwrite: true, denseAttributes: true)
@@ -114,9 +123,9 @@ enum NetworkWriter {
                 _ = try numbers("column", network.edges.map { Double($0.v) }, .int32, "position of the second variable in /nodes (0-based)")
                 try file.createStringDataset(group + "/row_name", values: network.edges.map { names[Int($0.u)] }).setAttribute("long_name", "first variable")
                 try file.createStringDataset(group + "/column_name", values: network.edges.map { names[Int($0.v)] }).setAttribute("long_name", "second variable")
-                let weight = try numbers("weight", network.edges.map(\.weight), .float64, weightMeaning(network.method, units: record.reader.units))
+                let weight = try numbers("weight", network.edges.map(\.weight), .float64, weightMeaning(network.method, units: units))
                 try weight.setAttribute("sorted_by", "weight descending, then row and column ascending")
-                _ = try numbers("mi", network.edges.map(\.mi), .float64, "mutual information (\(record.reader.units))")
+                _ = try numbers("mi", network.edges.map(\.mi), .float64, "mutual information (\(units))")
                 if let q = network.q { _ = try numbers("qvalue", q, .float64, "q-value of the pair (from the input's /qvalue)") }
                 if adjacency {
                     let p = names.count
@@ -128,10 +137,10 @@ enum NetworkWriter {
                     let dataset = try file.createDataset("/adjacency/" + network.method.rawValue, type: .float64, shape: [p, p],
                                                          layout: DatasetLayout(chunks: chunks, shuffle: true, deflateLevel: 1))
                     try dataset.write(dense)
-                    try dataset.setAttribute("long_name", "weighted adjacency (symmetric; 0 = no edge): " + weightMeaning(network.method, units: record.reader.units))
+                    try dataset.setAttribute("long_name", "weighted adjacency (symmetric; 0 = no edge): " + weightMeaning(network.method, units: units))
                 }
             }
-            for (name, value) in record.attributes { try file.setAttribute(name, value) }
+            for (name, value) in attributes { try file.setAttribute(name, value) }
             try file.flush()
         }
     }

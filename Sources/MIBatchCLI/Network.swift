@@ -48,6 +48,12 @@ struct NetworkCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Also write OUT-stem.METHOD.tsv or .graphml (Cytoscape, igraph); repeatable.", valueName: "tsv|graphml"))
     var export: [NetworkExportFormat] = []
 
+    @Option(help: ArgumentHelp("Compute only shard I of N (1-based): the edges of targets (rows) ⌊(I−1)p/N⌋ to ⌊Ip/N⌋−1, written to a shard file for mibatch merge. Default: from the SLURM array (see --shards), else everything.", valueName: "I/N"))
+    var shard: String?
+
+    @Option(help: ArgumentHelp("In a SLURM array task: the total number of shards N; SLURM_ARRAY_TASK_ID i computes shard i+1 of N. Submit --array=0-(N-1).", valueName: "N"))
+    var shards: Int?
+
     @Flag(help: "Replace existing outputs.")
     var force = false
 
@@ -70,6 +76,11 @@ struct NetworkCommand: ParsableCommand {
 
     func validate() throws {
         _ = try methods
+        if let shards {
+            guard shards >= 1 else { throw ValidationError("--shards must be at least 1") }
+            guard shard == nil else { throw ValidationError("give --shard I/N or --shards N, not both") }
+        }
+        if let shard { guard ShardSpec.parse(shard) != nil else { throw ValidationError("--shard: '\(shard)' is not I/N with 1 ≤ I ≤ N (shards are numbered from 1; for example 3/16)") } }
         if let fdr, !(fdr > 0 && fdr <= 1) { throw ValidationError("--fdr must be in (0, 1] (got \(fdr))") }
         if let minMI, !minMI.isFinite { throw ValidationError("--min-mi must be a finite number") }
         guard dpiTolerance >= 0 && dpiTolerance.isFinite else { throw ValidationError("--dpi-tolerance must be at least 0 (got \(dpiTolerance))") }
@@ -79,8 +90,26 @@ struct NetworkCommand: ParsableCommand {
         }
     }
 
+    /// The shard this process computes (`.whole` unless sharded into more than one part).
+    func shardSpec() throws -> ShardSpec {
+        let environment = ProcessInfo.processInfo.environment
+        if let shards {
+            guard let id = environment["SLURM_ARRAY_TASK_ID"].flatMap(Int.init) else {
+                throw ValidationError("--shards N takes the shard from SLURM_ARRAY_TASK_ID, which is not set; use --shard I/N outside a SLURM array")
+            }
+            guard let spec = ShardSpec.fromSLURM(environment, count: shards) else {
+                throw ValidationError("SLURM_ARRAY_TASK_ID=\(id) is outside 0..\(shards - 1) for --shards \(shards); submit --array=0-\(shards - 1)")
+            }
+            return spec.count > 1 ? spec : .whole
+        }
+        let spec = shard.flatMap(ShardSpec.parse) ?? ShardSpec.fromSLURM(environment) ?? .whole
+        return spec.count > 1 ? spec : .whole
+    }
+
     func run() throws {
-        var configuration = NetworkConfiguration(input: input, output: output, methods: try methods)
+        let shard = try shardSpec()
+        var configuration = NetworkConfiguration(input: input, output: shard.outputPath(for: output), methods: try methods)
+        configuration.shard = shard
         configuration.minimumMI = minMI
         configuration.fdr = fdr
         configuration.tolerance = dpiTolerance
@@ -93,7 +122,8 @@ struct NetworkCommand: ParsableCommand {
             let outcome = try NetworkInference.run(configuration)
             if !quiet {
                 let counts = outcome.edges.map { "\($0.method.rawValue) \($0.count) edges" }.joined(separator: ", ")
-                print("mibatch: wrote \(outcome.output): \(outcome.nodes) nodes, \(outcome.candidates) candidate pairs; \(counts)")
+                let part = shard.count > 1 ? "shard \(shard) (targets \(NetworkInference.ownedTargets(shard, count: outcome.nodes))) of " : ""
+                print("mibatch: wrote \(outcome.output): \(part)\(outcome.nodes) nodes, \(outcome.candidates) candidate pairs; \(counts)")
                 for path in outcome.exports { print("mibatch: wrote \(path)") }
             }
         } catch {
