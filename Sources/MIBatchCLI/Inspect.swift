@@ -10,7 +10,9 @@ struct Inspect: ParsableCommand {
             For a mibatch output: estimator and parameters, input file, datasets, shape, dtype \
             and digest, shard(s), pair status counts, value range and the --top pairs by MI, \
             then its datasets. --json prints the same as one JSON object with sorted keys \
-            (documented in mibatch(1)). Any other HDF5 file: its datasets and root attributes.
+            (documented in mibatch(1)). A network file (mibatch network): methods, parameters, \
+            input, shard, edge counts and the --top edges of each method (--json: kind "network"). \
+            Any other HDF5 file: its datasets and root attributes.
             """
     )
 
@@ -32,7 +34,11 @@ struct Inspect: ParsableCommand {
 
     func run() throws {
         do {
-            if !json && NetworkSummary.isNetwork(file) {
+            if NetworkSummary.isNetwork(file) {
+                if json {
+                    print(try NetworkSummary.json(file, top: top).rendered())
+                    return
+                }
                 print(try NetworkSummary.text(file, top: top))
                 print(try Inspector.describe(file, attributes: attributes))
                 return

@@ -59,6 +59,19 @@ import Testing
             }
             let summary = try runMibatch(["inspect", parts[1]])
             #expect(summary.stdout.contains("shard") && summary.stdout.contains("mibatch merge"), "\(summary.stdout)")
+
+            // inspect --json of the merged network agrees with the file.
+            let json = try runMibatch(["inspect", merged, "--json", "--top", "3"])
+            #expect(json.status == 0, "\(json.stderr)")
+            let object = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+            #expect(object["kind"] as? String == "network" && object["nodes"] as? Int == 60)
+            #expect((object["merged_from"] as? [String])?.count == count && object["shard"] is NSNull)
+            let mrnet = try #require((object["edges"] as? [String: Any])?["mrnet"] as? [String: Any])
+            let weights = try file.dataset("/edges/mrnet/weight").readAll(), names = try file.dataset("/edges/mrnet/row_name").readStrings()
+            #expect(mrnet["count"] as? Int == weights.count)
+            let top = try #require(mrnet["top"] as? [[String: Any]])
+            // (Foundation's JSON parser may round the last digit: compare to 1e-14.)
+            #expect(top.count == 3 && abs((top.first?["weight"] as? Double ?? .nan) - weights[0]) < 1e-14 && top.first?["row_name"] as? String == names[0])
         }
         let left = try FileManager.default.contentsOfDirectory(atPath: directory.path).filter { $0.contains("mrnet-rows") || $0.hasSuffix(".tmp") }
         #expect(left.isEmpty, "scratch files left behind: \(left)")

@@ -21,7 +21,7 @@ import Testing
         let tests = try plannedInstalls("setup-tests", assumeNothingInstalled: true)
         #expect(Array(tests.prefix(run.count)) == run, "the test set-up starts with the run set-up")
         let testOnly = Set(tests).subtracting(run)
-        for expected in ["apt slurmd", "apt slurmctld", "apt munge", "apt r-cran-hdf5r", "apt librsvg2-bin", "apt lmod",
+        for expected in ["apt slurmd", "apt slurmctld", "apt munge", "apt r-cran-hdf5r", "apt r-cran-parmigene", "apt librsvg2-bin", "apt lmod",
                          "apt man-db", "pip h5py", "pip scikit-learn", "pip anndata"] {
             #expect(testOnly.contains(expected), "\(expected) missing from the test set-up's plan")
         }
