@@ -32,7 +32,7 @@ extension MINE {
     /// normalization): two hidden layers of 64, Adam with lr 10⁻³, batch 256, 2,000 steps,
     /// EMA rate 0.01; 40% of the samples held out, the DV bound reported by
     /// cross-validated early stopping (``Checkpoint/crossValidated``) over windows of
-    /// AVERAGE_LAST evaluations, one every INTERVAL steps. The old defaults (full-data bound
+    /// 10 evaluations, one every 20 steps over the whole training. The old defaults (full-data bound
     /// averaged over the last 10 evaluations, 20 steps apart) are `holdoutFraction: 0,
     /// checkpoint: .last, averageLast: 10, evaluationInterval: 20`; they read
     /// independent 5-D groups (n = 2,000) at +0.32 nats on average (issue 20,
