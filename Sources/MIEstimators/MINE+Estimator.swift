@@ -31,8 +31,8 @@ extension MINE {
 extension MINE: MutualInformationEstimator {
     /// `mine`.
     public static let name = "mine"
-    /// 6·steps·batch·network weights.
-    public static let costModel = "MINE 6·steps·batch·network weights"
+    /// 6·steps·batch·network weights plus 2·evaluations·evaluated samples·weights.
+    public static let costModel = "MINE 6·steps·batch·network weights + 2·evaluations·evaluated samples·weights"
 
     /// - Precondition: `settings.validationError == nil`.
     public init(settings: Settings) {
@@ -42,8 +42,11 @@ extension MINE: MutualInformationEstimator {
     /// The settings it was made with.
     public var settings: Settings { Settings(parameters: parameters, normalization: normalizing, ties: ties) }
 
-    /// 2, or 3 with a hold-out (one sample to train on, two to evaluate).
-    public var minimumSamples: Int { parameters.holdoutFraction > 0 ? 3 : 2 }
+    /// 2; 3 with a hold-out (one sample to train on, two to evaluate); 5 with a
+    /// cross-validated hold-out (one to train on, two in each half).
+    public var minimumSamples: Int {
+        parameters.holdoutFraction > 0 ? (parameters.checkpoint == .crossValidated ? 5 : 3) : 2
+    }
     /// The configured normalization (never `nil`).
     public var normalization: Normalization? { normalizing }
     /// The configured tie handling.
@@ -59,12 +62,16 @@ extension MINE: MutualInformationEstimator {
             + "batch \(p.batchSize), \(p.steps) steps, EMA rate \(p.emaRate), \(normalization.rawValue))"
     }
 
-    /// 6·steps·batch·W, W the weights of the network for d_x + d_y inputs (forward and
-    /// backward over joint and product samples).
+    /// 6·steps·batch·W + 2·E·m·W, W the weights of the network for d_x + d_y inputs
+    /// (forward and backward over joint and product samples), E the evaluations of the
+    /// bound and m the samples each covers (forward passes over joint and product rows).
     public func cost(samples: Int, dimensions: Int) -> Double {
-        let widths = [dimensions] + parameters.hidden + [1]
+        let p = parameters
+        let widths = [dimensions] + p.hidden + [1]
         let perSample = zip(widths, widths.dropFirst()).reduce(0) { $0 + $1.0 * $1.1 }
-        return Double(parameters.steps * 2 * parameters.batchSize * perSample) * 3
+        let held = p.holdoutFraction > 0 ? Int((p.holdoutFraction * Double(samples)).rounded(.down)) : samples
+        let evaluations = p.checkpoint == .crossValidated ? (p.steps - 1) / p.evaluationInterval + 1 : p.averageLast
+        return Double(p.steps * 2 * p.batchSize * perSample) * 3 + Double(evaluations * 2 * held * perSample)
     }
 
     /// n·(20·d + 8): normalized values plus the transient copies of preparation.

@@ -15,9 +15,13 @@
 /// - Gradient: the plain DV gradient is biased in the batch size; with
 ///   ``Parameters/emaRate`` r > 0 the denominator E[e^f] of the gradient of the log term
 ///   is replaced by an exponential moving average (see ``Parameters/emaRate``).
-/// - Reported value: the DV bound on the evaluation set (all samples, or the held-out
-///   ones), with product rows (x_i, y_σ(i)) for one fixed random permutation σ of that
-///   set, averaged over the last ``Parameters/averageLast`` evaluations.
+/// - Reported value: the DV bound on held-out samples, with product rows (x_i, y_σ(i)) for
+///   one fixed random permutation σ of each evaluation set; by default cross-validated
+///   early stopping (``Checkpoint/crossValidated``: the held-out samples in two halves,
+///   each choosing the checkpoint the other is evaluated at), or the old rule
+///   (``Checkpoint/last``: the bound on all samples or the held-out ones averaged over the
+///   last ``Parameters/averageLast`` evaluations), which on the training samples
+///   overestimates: independent 5-D groups, n = 2,000, read +0.32 nats on average.
 /// - Initialisation: PyTorch's `nn.Linear` default, Kaiming-uniform with a = √5: weights
 ///   and biases of a layer with fan-in s uniform in [−1/√s, 1/√s).
 /// - Precision: weights, activations and gradients are `Float`; the loss, log-sum-exp,
@@ -94,10 +98,11 @@ public struct MINE: Sendable {
     /// task order or sharding). The stream of pair (i, j) differs from that of (j, i).
     ///
     /// - Throws: ``EstimationError/dimensionMismatch(_:)`` if the sample counts differ;
-    ///   ``EstimationError/tooFewSamples(count:required:)`` if n < 2 (n < 3 with a holdout);
+    ///   ``EstimationError/tooFewSamples(count:required:)`` if n < ``minimumSamples``;
     ///   ``EstimationError/nonFiniteValues(count:)`` if either variable holds NaN/∞.
     /// - Complexity: O(steps · b · W) for W = Σ_l s_l·s_{l+1} network weights, plus
-    ///   O(averageLast · n · W) for the evaluations; memory O(b · Σ_l s_l + n + W).
+    ///   O(evaluations · n_held-out · W) for the evaluations (``Checkpoint``); memory
+    ///   O(b · Σ_l s_l + n + W + steps / evaluationInterval).
     ///   Single-threaded; allocates its buffers once per call.
     public func estimate(_ x: Prepared, _ y: Prepared, seed: UInt64, pair: (Int, Int)) throws(EstimationError) -> Double {
         try estimate(x, y, seed: seed, pair: pair, precision: .float)
@@ -121,14 +126,17 @@ public struct MINE: Sendable {
         guard bad == 0 else { throw .nonFiniteValues(count: bad) }
 
         let streamBase = Self.streamBase(pair)
-        var train = (0..<n).map { Int32($0) }, evaluation = train
+        var train = (0..<n).map { Int32($0) }, evaluation = [train]
         if hold {
             var rng = SeededGenerator(
                 seed: seed, stream: SeededGenerator.mix64(streamBase ^ _MINEStream.holdoutSplit.rawValue))
             var all = train
             all.withUnsafeMutableBufferPointer { rng.mineShuffle($0.baseAddress!, count: n) }
-            let nh = min(max(Int((parameters.holdoutFraction * Double(n)).rounded(.down)), 2), n - 1)
-            evaluation = Array(all[0..<nh]).sorted()
+            let halves = parameters.checkpoint == .crossValidated
+            let nh = min(max(Int((parameters.holdoutFraction * Double(n)).rounded(.down)), halves ? 4 : 2), n - 1)
+            evaluation = halves
+                ? [Array(all[0..<(nh / 2)]).sorted(), Array(all[(nh / 2)..<nh]).sorted()]
+                : [Array(all[0..<nh]).sorted()]
             train = Array(all[nh...]).sorted()
         }
         return x.values.withUnsafeBufferPointer { xv in

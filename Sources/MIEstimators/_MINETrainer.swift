@@ -66,14 +66,14 @@ func _mineFillDVGradient<T: _MINEScalar>(
     }
 }
 
-/// One training run: the network, the index buffers and the DV evaluation set, all
-/// allocated once; `run()` trains and returns the averaged DV bound.
+/// One training run: the network, the index buffers and the DV evaluation sets, all
+/// allocated once; `run()` trains and returns the reported DV bound (see ``MINE/Checkpoint``).
 struct _MINETrainer<T: _MINEScalar> {
     let p: MINE.Parameters
     let x: UnsafePointer<Double>, dx: Int
     let y: UnsafePointer<Double>, dy: Int
-    let train: [Int32]      // sample indices used for training
-    let evaluation: [Int32] // sample indices on which the DV bound is evaluated
+    let train: [Int32]          // sample indices used for training
+    let evaluation: [[Int32]]   // sample indices of each set the DV bound is evaluated on (1, or 2 when cross-validated)
     var streamBase: UInt64, seed: UInt64
 
     /// A generator for one purpose of this pair.
@@ -102,20 +102,29 @@ struct _MINETrainer<T: _MINEScalar> {
         let order = UnsafeMutablePointer<Int32>.allocate(capacity: train.count)
         let perm = UnsafeMutablePointer<Int32>.allocate(capacity: b)
         let dOut = UnsafeMutablePointer<T>.allocate(capacity: rows)
-        let ne = evaluation.count
-        let evalPerm = UnsafeMutablePointer<Int32>.allocate(capacity: ne)
-        let fMarginal = UnsafeMutablePointer<Double>.allocate(capacity: ne)
-        defer { order.deallocate(); perm.deallocate(); dOut.deallocate(); evalPerm.deallocate(); fMarginal.deallocate() }
+        let largest = evaluation.map(\.count).max()!
+        let evalPerms = evaluation.map { UnsafeMutablePointer<Int32>.allocate(capacity: $0.count) }
+        let fMarginal = UnsafeMutablePointer<Double>.allocate(capacity: largest)
+        defer {
+            order.deallocate(); perm.deallocate(); dOut.deallocate(); fMarginal.deallocate()
+            for e in evalPerms { e.deallocate() }
+        }
         for q in 0..<train.count { order[q] = train[q] }
-        for q in 0..<ne { evalPerm[q] = evaluation[q] }
+        // One fixed permutation per evaluation set, drawn set after set from one stream
+        // (with a single set, the permutation of the full-data/holdout evaluation).
         var evalRNG = generator(.evaluationPermutation)
-        evalRNG.mineShuffle(evalPerm, count: ne)
+        for (s, set) in evaluation.enumerated() {
+            for q in 0..<set.count { evalPerms[s][q] = set[q] }
+            evalRNG.mineShuffle(evalPerms[s], count: set.count)
+        }
 
         var position = train.count  // forces a shuffle before the first batch
         var logEMA = 0.0
         var correction1 = 1.0, correction2 = 1.0
-        var evalSum = 0.0, evalCount = 0
-        let firstEval = p.steps - (p.averageLast - 1) * p.evaluationInterval
+        // The bound on each evaluation set at every checkpoint, oldest first.
+        var curves = [[Double]](repeating: [], count: evaluation.count)
+        let crossValidated = p.checkpoint == .crossValidated
+        let firstEval = crossValidated ? 1 : p.steps - (p.averageLast - 1) * p.evaluationInterval
         let input = net.act[0].baseAddress!
         for step in 1...p.steps {
             // Batch: the next b indices of an epoch-wise shuffle of the training set.
@@ -150,19 +159,25 @@ struct _MINETrainer<T: _MINEScalar> {
                 net.sgdStep(lr: p.learningRate)
             }
             if step >= firstEval && (p.steps - step) % p.evaluationInterval == 0 {
-                evalSum += evaluate(net, evalPerm: evalPerm, fMarginal: fMarginal)
-                evalCount += 1
+                for s in evaluation.indices {
+                    curves[s].append(evaluate(net, set: evaluation[s], evalPerm: evalPerms[s], fMarginal: fMarginal))
+                }
             }
         }
-        return evalSum / Double(evalCount)
+        if crossValidated { return _mineCrossValidated(curves[0], curves[1], window: p.averageLast) }
+        var evalSum = 0.0
+        for v in curves[0] { evalSum += v }
+        return evalSum / Double(curves[0].count)
     }
 
-    /// DV bound on the evaluation set: mean f(x_i, y_i) − log mean f(x_i, y_π(i)), π the
-    /// fixed evaluation permutation; in chunks of the network's row capacity.
+    /// DV bound on one evaluation set: mean f(x_i, y_i) − log mean f(x_i, y_π(i)), π the
+    /// set's fixed evaluation permutation; in chunks of the network's row capacity.
     @_specialize(where T == Float)
     @_specialize(where T == Double)
-    func evaluate(_ net: _MINENetwork<T>, evalPerm: UnsafePointer<Int32>, fMarginal: UnsafeMutablePointer<Double>) -> Double {
-        let ne = evaluation.count
+    func evaluate(
+        _ net: _MINENetwork<T>, set: [Int32], evalPerm: UnsafePointer<Int32>, fMarginal: UnsafeMutablePointer<Double>
+    ) -> Double {
+        let ne = set.count
         let half = net.rowCapacity / 2
         let input = net.act[0].baseAddress!, f = net.out.baseAddress!
         var jointSum = 0.0
@@ -170,7 +185,7 @@ struct _MINETrainer<T: _MINEScalar> {
         while start < ne {
             let m = min(half, ne - start)
             for q in 0..<m {
-                let i = Int(evaluation[start + q])
+                let i = Int(set[start + q])
                 fill(input, row: q, x: i, y: i)
                 fill(input, row: m + q, x: i, y: Int(evalPerm[start + q]))
             }
@@ -184,4 +199,33 @@ struct _MINETrainer<T: _MINEScalar> {
         }
         return jointSum / Double(ne) - _mineLogMeanExp(UnsafePointer(fMarginal), count: ne)
     }
+}
+
+/// The cross-validated report of two held-out halves' bound curves `a`, `b` (one value per
+/// checkpoint, oldest first, equal lengths ≥ `window`): half A chooses the window of
+/// `window` consecutive checkpoints where its mean bound is highest (the earliest such),
+/// and half B's mean bound over that window is one estimate; the roles swapped give the
+/// other; the result is their mean. Neither estimate is evaluated on the samples that
+/// chose its network, so for independent variables each is the DV bound of a network
+/// fixed independently of its evaluation samples (≤ 0 in expectation, up to the
+/// O(1/n) log-mean-exp bias). NaN if any evaluation is NaN (a diverged training).
+///
+/// - Complexity: O(checkpoints).
+func _mineCrossValidated(_ a: [Double], _ b: [Double], window k: Int) -> Double {
+    precondition(a.count == b.count && a.count >= k && k >= 1)
+    if a.contains(where: \.isNaN) || b.contains(where: \.isNaN) { return .nan }
+    func windowMeans(_ c: [Double]) -> [Double] {
+        (0...(c.count - k)).map { w in
+            var s = 0.0
+            for q in w..<(w + k) { s += c[q] }
+            return s / Double(k)
+        }
+    }
+    let ma = windowMeans(a), mb = windowMeans(b)
+    func best(_ m: [Double]) -> Int {
+        var w = 0
+        for q in 1..<m.count where m[q] > m[w] { w = q }
+        return w
+    }
+    return 0.5 * (mb[best(ma)] + ma[best(mb)])
 }

@@ -43,7 +43,8 @@ import Testing
         #expect(mine?["steps"] as? Int == 300)
         #expect(mine?["hidden"] as? [Int] == [16, 16])
         #expect(mine?["emaRate"] as? Double == 0.01)
-        for key in ["learningRate", "beta1", "beta2", "epsilon", "batchSize", "optimizer", "holdoutFraction", "averageLast", "evaluationInterval"] {
+        #expect(mine?["checkpoint"] as? String == "cross-validated" && mine?["holdoutFraction"] as? Double == 0.4)
+        for key in ["learningRate", "beta1", "beta2", "epsilon", "batchSize", "optimizer", "holdoutFraction", "averageLast", "evaluationInterval", "checkpoint"] {
             #expect(mine?[key] != nil, "training parameter \(key) missing from the provenance")
         }
     }

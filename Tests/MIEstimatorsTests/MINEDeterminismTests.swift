@@ -1,3 +1,4 @@
+import Foundation
 import MIEstimators
 import Testing
 
@@ -58,8 +59,24 @@ struct MINEValidationTests {
         let p = MINE.Parameters()
         #expect(p.validationError == nil)
         #expect(p.hidden == [64, 64] && p.batchSize == 256 && p.steps == 2000 && p.optimizer == .adam)
-        #expect(p.learningRate == 1e-3 && p.emaRate == 0.01 && p.holdoutFraction == 0)
-        #expect(p.averageLast == 10 && p.evaluationInterval == 20)
+        #expect(p.learningRate == 1e-3 && p.emaRate == 0.01 && p.holdoutFraction == 0.4)
+        #expect(p.averageLast == 10 && p.evaluationInterval == 20 && p.checkpoint == .crossValidated)
+    }
+
+    @Test("a parameter set recorded before the checkpoint rule existed decodes as the old rule (last)")
+    func decodesOldRecords() throws {
+        var old = MINE.Parameters(holdoutFraction: 0, checkpoint: .last)
+        let json = String(decoding: try JSONEncoder().encode(old), as: UTF8.self)
+        #expect(json.contains("\"checkpoint\":\"last\""), "\(json)")
+        let withoutKey = json.replacingOccurrences(of: ",\"checkpoint\":\"last\"", with: "")
+            .replacingOccurrences(of: "\"checkpoint\":\"last\",", with: "")
+        #expect(!withoutKey.contains("checkpoint"), "\(withoutKey)")
+        let decoded = try JSONDecoder().decode(MINE.Parameters.self, from: Data(withoutKey.utf8))
+        #expect(decoded == old)
+        old.checkpoint = .crossValidated
+        old.holdoutFraction = 0.4
+        let roundTrip = try JSONDecoder().decode(MINE.Parameters.self, from: JSONEncoder().encode(old))
+        #expect(roundTrip == old)
     }
 
     @Test("invalid parameters are named")
@@ -73,16 +90,22 @@ struct MINEValidationTests {
         p = MINE.Parameters(); p.batchSize = 0; bad.append(p)
         p = MINE.Parameters(); p.steps = 150; bad.append(p)  // 10 evaluations 20 apart need > 180 steps
         p = MINE.Parameters(); p.beta2 = 1; bad.append(p)
+        p = MINE.Parameters(); p.holdoutFraction = 0; bad.append(p)  // cross-validated needs held-out samples
         for q in bad { #expect(q.validationError != nil, "\(q)") }
     }
 
     @Test("mismatched counts, too few samples and NaN throw")
     func errors() {
-        let m = MINE(parameters: MINE.Parameters(steps: 30, averageLast: 1))
+        let m = MINE(parameters: MINE.Parameters(steps: 30, holdoutFraction: 0, averageLast: 1, checkpoint: .last))
         let a = VariableData(column: [1, 2, 3]), b = VariableData(column: [1, 2])
         #expect(throws: EstimationError.self) { try m.estimate(a, b, seed: 1) }
         let one = VariableData(column: [1])
         #expect(throws: EstimationError.tooFewSamples(count: 1, required: 2)) { try m.estimate(one, one, seed: 1) }
+        // the default (cross-validated hold-out): one sample to train on, two in each half
+        let cv = MINE(parameters: MINE.Parameters(steps: 30, averageLast: 1))
+        let four = VariableData(column: [1, 2, 3, 4]), five = VariableData(column: [1, 2, 3, 4, 5])
+        #expect(throws: EstimationError.tooFewSamples(count: 4, required: 5)) { try cv.estimate(four, four, seed: 1) }
+        #expect((try? cv.estimate(five, VariableData(column: [3, 1, 2, 5, 4]), seed: 1))?.isFinite == true)
         let nan = VariableData(column: [1, .nan, 3])
         #expect(throws: EstimationError.nonFiniteValues(count: 1)) { try m.estimate(a, nan, seed: 1) }
         // tiny but valid data: a finite estimate
