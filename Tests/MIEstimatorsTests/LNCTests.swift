@@ -37,7 +37,7 @@ import Darwin
         #expect(errLNC <= 0.5 * errKSG, "LNC MAE \(errLNC / 3), KSG-2 MAE \(errKSG / 3)")
     }
 
-    /// Independent scalar pairs and a scalar + 2-D pair: the correction adds less than 0.03 nats
+    /// Independent scalar pairs (the correction adds less than 0.03 nats) and a 2-D + scalar pair (less than 0.05)
     /// (k = 5; at k = 3 NPEET_LNC's α lets ≈ 0.05 nats through, see RESULTS.md).
     @Test func independentPairsStayNearZero() throws {
         for seed in 0..<2 {
@@ -48,7 +48,7 @@ import Darwin
             let (u, v) = correlatedGaussians(n: 1_000, d: 2, rho: 0, seed: UInt64(90 + seed))
             let w = VariableData(count: 1_000, dimension: 1, values: (0..<1_000).map { v.values[2 * $0] })
             let joint3 = try Self.estimate(u, w, k: 5, lnc: true) - Self.estimate(u, w, k: 5, lnc: false)
-            #expect(joint3 >= 0 && joint3 < 0.03, "seed \(seed): 2 + 1 dimensions, correction \(joint3)")
+            #expect(joint3 >= 0 && joint3 < 0.05, "seed \(seed): 2 + 1 dimensions, correction \(joint3)")
         }
     }
 
