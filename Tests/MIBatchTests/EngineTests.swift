@@ -124,7 +124,7 @@ import Testing
         #expect(json != make(k: 6).json)
         let object = try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any]
         for key in ["input", "dataset", "output", "estimator", "k", "ksgAlgorithm", "normalization", "ties",
-                    "discreteCorrection", "units", "seed", "threads", "transpose", "force"] {
+                    "discreteCorrection", "ksgCorrection", "units", "seed", "threads", "transpose", "force"] {
             #expect(object?[key] != nil, "configuration JSON lacks \(key)")
         }
         // Only the running estimator's settings are recorded.
