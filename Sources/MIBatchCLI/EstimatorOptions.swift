@@ -9,6 +9,7 @@ extension Binned.BiasCorrection: ExpressibleByArgument {}
 extension MINE.Optimizer: ExpressibleByArgument {}
 extension MINE.Checkpoint: ExpressibleByArgument {}
 extension TieHandling: ExpressibleByArgument {}
+extension KSGCorrection: ExpressibleByArgument {}
 
 /// `--bias-correction`'s values: binned takes none or miller-madow, gcmi none or gaussian.
 enum BiasCorrectionArgument: String, ExpressibleByArgument, CaseIterable {
@@ -48,7 +49,7 @@ struct TreatmentOptions: ParsableArguments {
     var given: [String] { [normalization.map { _ in "--normalization" }, ties.map { _ in "--ties" }].compactMap { $0 } }
 }
 
-/// `--k`, `--ksg-algorithm`, `--discrete-correction`.
+/// `--k`, `--ksg-algorithm`, `--discrete-correction`, `--ksg-correction`, `--lnc-alpha`.
 struct KSGOptions: EstimatorOptionGroup {
     @Option(help: ArgumentHelp("KSG: number of nearest neighbours (default: \(KSG.Settings().k)).", valueName: "K"))
     var k: Int?
@@ -60,15 +61,23 @@ struct KSGOptions: EstimatorOptionGroup {
     @Option(name: .customLong("discrete-correction"), help: ArgumentHelp("KSG: bias correction of the plug-in estimate on pairs of two categorical variables: miller-madow (default) or none.", valueName: "CORRECTION"))
     var discreteCorrection: Binned.BiasCorrection?
 
+    @Option(name: .customLong("ksg-correction"), help: ArgumentHelp("KSG: correction added to the estimate: none (default) or lnc (local non-uniformity correction, Gao, Ver Steeg and Galstyan 2015: for strongly dependent variables; needs k >= d_x + d_y, costs an O(n^2) neighbour search per pair).", valueName: "CORRECTION"))
+    var correction: KSGCorrection?
+
+    @Option(name: .customLong("lnc-alpha"), help: ArgumentHelp("KSG with --ksg-correction lnc: the threshold alpha in (0, 1] below which a sample's PCA-box / max-norm-box volume ratio is corrected (default: NPEET_LNC's table for k and d_x + d_y, d = 2, 3, 5, 10 with d < k <= 20).", valueName: "ALPHA"))
+    var lncAlpha: Double?
+
     var given: [String] {
-        [k.map { _ in "--k" }, algorithm.map { _ in "--ksg-algorithm" }, discreteCorrection.map { _ in "--discrete-correction" }].compactMap { $0 }
+        [k.map { _ in "--k" }, algorithm.map { _ in "--ksg-algorithm" }, discreteCorrection.map { _ in "--discrete-correction" },
+         correction.map { _ in "--ksg-correction" }, lncAlpha.map { _ in "--lnc-alpha" }].compactMap { $0 }
     }
 
     func settings(_ treatment: TreatmentOptions) -> KSG.Settings {
         let defaults = KSG.Settings()
         return KSG.Settings(k: k ?? defaults.k, algorithm: algorithm ?? defaults.algorithm,
                             normalization: treatment.normalization ?? defaults.normalization, ties: treatment.ties ?? defaults.ties,
-                            discreteCorrection: discreteCorrection ?? defaults.discreteCorrection)
+                            discreteCorrection: discreteCorrection ?? defaults.discreteCorrection,
+                            correction: correction ?? defaults.correction, lncAlpha: lncAlpha ?? defaults.lncAlpha)
     }
 }
 

@@ -23,6 +23,10 @@ public enum EstimationError: Error, Equatable, Sendable, CustomStringConvertible
     /// normalization: only `rank` of them carry information (the Gaussian-copula estimator
     /// and the `whiten` normalization need a regular covariance).
     case singularCovariance(dimension: Int, rank: Int)
+    /// `--ksg-correction lnc` cannot run on a pair with a `dimension`-dimensional joint space
+    /// and `k` neighbours: k < dimension (the k neighbour offsets span no d-dimensional
+    /// box), or no α given and NPEET_LNC's table has none for (k, dimension).
+    case lncUnavailable(k: Int, dimension: Int)
 
     /// A message a user can act on.
     public var description: String {
@@ -41,7 +45,14 @@ public enum EstimationError: Error, Equatable, Sendable, CustomStringConvertible
             return "values are so large (~1e308) that their differences overflow; rescale the data"
         case .singularCovariance(let dimension, let rank):
             return "the \(dimension) columns of the variable are linearly dependent (covariance rank \(rank) of \(dimension)); "
-                + "drop the redundant columns (the Gaussian copula and --normalization whiten need a regular covariance)"
+                + "drop the redundant columns (the Gaussian copula and --normalization whiten or whiten-robust need a regular covariance)"
+        case .lncUnavailable(let k, let dimension):
+            if k < dimension {
+                return "--ksg-correction lnc needs k >= d_x + d_y = \(dimension) (got k = \(k)): the k neighbours must span the joint space; "
+                    + "use --k \(dimension + 1) or more"
+            }
+            return "--ksg-correction lnc has no tabulated alpha for k = \(k) and d_x + d_y = \(dimension) "
+                + "(NPEET_LNC's table: d = 2, 3, 5, 10 with d < k <= 20); give --lnc-alpha"
         }
     }
 }

@@ -6,7 +6,9 @@ import Darwin
 
 extension KSG {
     /// Everything that determines a KSG run's values (`--k`, `--ksg-algorithm`,
-    /// `--normalization`, `--ties`, `--discrete-correction`), encoded under those keys.
+    /// `--normalization`, `--ties`, `--discrete-correction`, `--ksg-correction`, `--lnc-alpha`),
+    /// encoded under those keys (`ksgCorrection` only when not `none`; `lncAlpha` only when given). Decoding
+    /// configurations written before `ksgCorrection` existed gives `none`.
     public struct Settings: EstimatorSettings {
         /// Number of neighbours k ≥ 1 (`k`).
         public var k: Int
@@ -18,24 +20,62 @@ extension KSG {
         public var ties: TieHandling
         /// Bias correction of the plug-in estimate on pairs of two categorical variables.
         public var discreteCorrection: Binned.BiasCorrection
+        /// The correction added to the estimate (`ksgCorrection`): none, or LNC.
+        public var correction: KSGCorrection
+        /// LNC's threshold α in (0, 1] (`lncAlpha`); `nil`: NPEET_LNC's table for each pair's k and d.
+        public var lncAlpha: Double?
 
-        /// The documented defaults: KSG-2, k = 3, global-linf, ties auto, Miller–Madow.
+        /// The documented defaults: KSG-2, k = 3, global-linf, ties auto, Miller–Madow, no correction.
         public init(k: Int = 3, algorithm: KSGAlgorithm = .ksg2, normalization: Normalization = .globalLinf,
-                    ties: TieHandling = .auto, discreteCorrection: Binned.BiasCorrection = .millerMadow) {
+                    ties: TieHandling = .auto, discreteCorrection: Binned.BiasCorrection = .millerMadow,
+                    correction: KSGCorrection = .none, lncAlpha: Double? = nil) {
             self.k = k
             self.algorithm = algorithm
             self.normalization = normalization
             self.ties = ties
             self.discreteCorrection = discreteCorrection
+            self.correction = correction
+            self.lncAlpha = lncAlpha
         }
 
         enum CodingKeys: String, CodingKey {
-            case k, algorithm = "ksgAlgorithm", normalization, ties, discreteCorrection
+            case k, algorithm = "ksgAlgorithm", normalization, ties, discreteCorrection, correction = "ksgCorrection", lncAlpha
         }
 
-        /// `k` must be at least 1.
+        /// Decodes; `ksgCorrection` absent (older configurations) means `none`.
+        public init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            k = try c.decode(Int.self, forKey: .k)
+            algorithm = try c.decode(KSGAlgorithm.self, forKey: .algorithm)
+            normalization = try c.decode(Normalization.self, forKey: .normalization)
+            ties = try c.decode(TieHandling.self, forKey: .ties)
+            discreteCorrection = try c.decode(Binned.BiasCorrection.self, forKey: .discreteCorrection)
+            correction = try c.decodeIfPresent(KSGCorrection.self, forKey: .correction) ?? .none
+            lncAlpha = try c.decodeIfPresent(Double.self, forKey: .lncAlpha)
+        }
+
+        /// Encodes; `ksgCorrection` only when it is not `none` (and `lncAlpha` only when given), so
+        /// the configuration of a run without a correction, and the resume and merge checks that
+        /// compare it, are what they were before the option existed.
+        public func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(k, forKey: .k)
+            try c.encode(algorithm, forKey: .algorithm)
+            try c.encode(normalization, forKey: .normalization)
+            try c.encode(ties, forKey: .ties)
+            try c.encode(discreteCorrection, forKey: .discreteCorrection)
+            if correction != .none { try c.encode(correction, forKey: .correction) }
+            try c.encodeIfPresent(lncAlpha, forKey: .lncAlpha)
+        }
+
+        /// `k` must be at least 1; α in (0, 1], and only with the LNC correction.
         public var validationError: String? {
-            k >= 1 ? nil : "--k must be at least 1 (got \(k)); KSG counts k nearest neighbours, 3 is usual"
+            if k < 1 { return "--k must be at least 1 (got \(k)); KSG counts k nearest neighbours, 3 is usual" }
+            if let a = lncAlpha {
+                if correction != .lnc { return "--lnc-alpha is LNC's threshold: it needs --ksg-correction lnc" }
+                if !(a > 0 && a <= 1) { return "--lnc-alpha must be in (0, 1] (got \(a)); NPEET_LNC's table gives 0.004 to 0.82" }
+            }
+            return nil
         }
     }
 
@@ -60,12 +100,14 @@ extension KSG: MutualInformationEstimator {
     /// - Precondition: `settings.validationError == nil`.
     public init(settings: Settings) {
         self.init(k: settings.k, algorithm: settings.algorithm, ties: settings.ties,
-                  normalization: settings.normalization, discreteCorrection: settings.discreteCorrection)
+                  normalization: settings.normalization, discreteCorrection: settings.discreteCorrection,
+                  correction: settings.correction, lncAlpha: settings.lncAlpha)
     }
 
     /// The settings it was made with.
     public var settings: Settings {
-        Settings(k: k, algorithm: algorithm, normalization: normalizing, ties: ties, discreteCorrection: discreteCorrection)
+        Settings(k: k, algorithm: algorithm, normalization: normalizing, ties: ties, discreteCorrection: discreteCorrection,
+                 correction: correction, lncAlpha: lncAlpha)
     }
 
     /// k + 1: a sample needs k neighbours.
@@ -75,16 +117,18 @@ extension KSG: MutualInformationEstimator {
     /// The configured tie handling.
     public var tieHandling: TieHandling? { ties }
 
-    /// For example `KSG-2 (k=3, global-linf)`.
+    /// For example `KSG-2 (k=3, global-linf)`, `KSG-2 (k=11, whiten, LNC alpha=table)`.
     public var label: String {
         let name = algorithm == .joint ? "KSG-joint (seed paper)" : "KSG-\(algorithm.rawValue)"
-        return "\(name) (k=\(k), \(normalizing.rawValue))"
+        let lnc = correction == .lnc ? ", LNC alpha=\(lncAlpha.map { "\($0)" } ?? "table")" : ""
+        return "\(name) (k=\(k), \(normalizing.rawValue)\(lnc))"
     }
 
-    /// n·log2 n·(d_x + d_y), n at least 2.
+    /// n·log2 n·(d_x + d_y), n at least 2; plus n²·(d_x + d_y) with the LNC correction
+    /// (its brute-force neighbour search).
     public func cost(samples: Int, dimensions: Int) -> Double {
         let n = Double(max(samples, 2))
-        return n * log2(n) * Double(dimensions)
+        return n * log2(n) * Double(dimensions) + (correction == .lnc ? n * n * Double(dimensions) : 0)
     }
 
     /// n·(24·d + 16): normalized copy, sorted values and packed ranks (d = 1) or the k-d tree.

@@ -57,10 +57,20 @@ public struct KSG: Sendable {
     /// same bits (``NeighbourSearch``); only the time differs. Default ``NeighbourSearch/automatic``.
     public var neighbourSearch: NeighbourSearch = .automatic
 
+    /// The correction added to every estimate of a pair without ties: ``KSGCorrection/lnc``
+    /// adds ``lncCorrection(_:_:)``. Pairs estimated by the mixed estimator (ties) and
+    /// pairs of two categorical variables get none.
+    public let correction: KSGCorrection
+    /// LNC's threshold α in (0, 1]; `nil`: ``lncAlpha(k:dimension:)`` of each pair's joint dimension.
+    public let lncAlpha: Double?
+
     /// - Precondition: `k >= 1`.
     public init(k: Int, algorithm: KSGAlgorithm, ties: TieHandling = .auto, normalization: Normalization = .globalLinf,
-                discreteCorrection: Binned.BiasCorrection = .millerMadow) {
+                discreteCorrection: Binned.BiasCorrection = .millerMadow, correction: KSGCorrection = .none,
+                lncAlpha: Double? = nil) {
         precondition(k >= 1, "KSG: k must be >= 1 (got \(k))")
+        self.correction = correction
+        self.lncAlpha = lncAlpha
         self.k = k
         self.algorithm = algorithm
         self.ties = ties
@@ -227,6 +237,7 @@ public struct KSG: Sendable {
         guard x.rangeIsFinite && y.rangeIsFinite else { throw .valueRangeOverflow }
 
         let mixed = usesMixedEstimator(x, y)
+        let lnc = correction == .lnc && !mixed && algorithm != .joint ? try lncCorrection(x, y) : 0
         var hist = [Int32](repeating: 0, count: n + 1)
         // Mixed estimator: how many samples have each k̃ (k, or m ≥ k + 1 exact duplicates).
         var khist = [Int32](repeating: 0, count: mixed ? n + 1 : 0)
@@ -299,8 +310,8 @@ public struct KSG: Sendable {
             return ksum / Double(n) + psi[n] - mean
         }
         switch algorithm {
-        case .ksg1: return psi[k] + psi[n] - mean
-        case .ksg2, .joint: return psi[k] - 1.0 / Double(k) + psi[n] - mean
+        case .ksg1: return psi[k] + psi[n] - mean + lnc
+        case .ksg2, .joint: return psi[k] - 1.0 / Double(k) + psi[n] - mean + lnc
         }
     }
 

@@ -57,7 +57,7 @@ extension MINE: MutualInformationEstimator {
         let p = parameters
         let corrected = p.emaRate > 0 && p.emaRate < 1 ? "Corrected" : "Biased"
         let normalization = normalizing
-        let scale = normalization.rawValue.hasPrefix("global") || normalization == .robust ? "Global" : (normalization == .local ? "Local" : (normalization == .rank ? "Rank" : (normalization == .whiten ? "Whitened" : "Raw")))
+        let scale = normalization.rawValue.hasPrefix("global") || normalization == .robust ? "Global" : (normalization == .local ? "Local" : (normalization == .rank ? "Rank" : (normalization == .whiten || normalization == .whitenRobust ? "Whitened" : "Raw")))
         return "MINE-\(scale)-\(corrected) (hidden \(p.hidden.map(String.init).joined(separator: ",")), \(p.optimizer.rawValue) lr \(p.learningRate), "
             + "batch \(p.batchSize), \(p.steps) steps, EMA rate \(p.emaRate), \(normalization.rawValue))"
     }

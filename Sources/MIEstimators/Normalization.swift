@@ -12,6 +12,7 @@
 /// | `robust` | (V − m) / s, m = per-dimension median | median_i ‖V_i − m‖_∞ |
 /// | `rank` | each column to its normal scores Φ⁻¹((r + ½)/n), r its rank 0 ..< n, ties broken at random | — |
 /// | `whiten` | Qᵀ·L⁻¹·(V_i − μ), Σ = L·Lᵀ the covariance, Q a canonical rotation (``applyWhiten(to:)``); d = 1: `global-std` | — |
+/// | `whitenRobust` | as `whiten` with μ, Σ the Hettmansperger–Randles spatial median and Tyler shape (``applyRobustWhiten(to:)``); d = 1: `robust` | — |
 ///
 /// Every global statistic satisfies s(αV) = α·s(V) for α > 0 — bit-exactly when α is a
 /// power of two (barring overflow/underflow of αV itself), to rounding otherwise — so
@@ -19,12 +20,15 @@
 /// `local` instead equalizes the dimensions, changing the geometry between them. `rank`
 /// (the copula transform, ``applyRank(to:seed:variableIndex:)``) is invariant to every strictly
 /// increasing transform of each column, bit for bit. `whiten` is invariant to every
-/// invertible affine map V ↦ A·V + b of a multi-dimensional variable, up to round-off.
+/// invertible affine map V ↦ A·V + b of a multi-dimensional variable, up to round-off;
+/// so is `whiten-robust`, whose statistics a few gross outliers barely move.
 /// Medians of an even count are the midpoint `a + (b − a)/2` of the two middle values.
 public enum Normalization: String, CaseIterable, Codable, Sendable {
     case none, local, globalStd = "global-std", globalL2 = "global-l2", globalLinf = "global-linf", robust, rank
     /// Affine-invariant whitening by the variable's own covariance (``applyWhiten(to:)``).
     case whiten
+    /// Affine-invariant whitening by a robust location and scatter (``applyRobustWhiten(to:)``).
+    case whitenRobust = "whiten-robust"
 
     /// Applies the transform; `rank` breaks ties with the stream of (`seed`, `variableIndex`).
     ///
@@ -39,13 +43,14 @@ public enum Normalization: String, CaseIterable, Codable, Sendable {
     ///
     /// - Throws: ``EstimationError/nonFiniteValues(count:)`` if `v` holds NaN/∞ (not for
     ///   `none`); ``EstimationError/constantVariable`` when the statistic is 0 or not
-    ///   finite (for `local`: when any column has zero std); for `whiten`, also
+    ///   finite (for `local`: when any column has zero std); for `whiten` and `whiten-robust`, also
     ///   ``EstimationError/singularCovariance(dimension:rank:)``.
-    /// - Complexity: O(n·d); O(n·d·log n) for `robust` (medians by sorting); O(n·d² + d³) for `whiten`.
+    /// - Complexity: O(n·d); O(n·d·log n) for `robust` (medians by sorting); O(n·d² + d³) for `whiten`; O(n·d²) per iteration for `whiten-robust`.
     public func apply(to v: VariableData) throws(EstimationError) -> VariableData {
         if self == .none { return v }
         if self == .rank { return try Self.applyRank(to: v, seed: 0, variableIndex: 0) }
         if self == .whiten { return try Self.applyWhiten(to: v) }
+        if self == .whitenRobust { return try Self.applyRobustWhiten(to: v) }
         let bad = v.values.reduce(0) { $0 + ($1.isFinite ? 0 : 1) }
         if bad > 0 { throw .nonFiniteValues(count: bad) }
         if v.count == 0 { throw .constantVariable }
@@ -78,7 +83,7 @@ public enum Normalization: String, CaseIterable, Codable, Sendable {
     /// - Complexity: O(n·d); O(n·d·log n) for `robust`.
     public func statistic(of v: VariableData) -> Double? {
         switch self {
-        case .none, .local, .rank, .whiten: return nil
+        case .none, .local, .rank, .whiten, .whitenRobust: return nil
         case .robust: return statistic(of: v, center: Self.columnMedians(v))
         default: return statistic(of: v, center: Self.columnMeans(v))
         }
@@ -113,7 +118,7 @@ public enum Normalization: String, CaseIterable, Codable, Sendable {
             return total / Double(n)
         case .robust:
             return Self.median((0..<n).map { Self.rowLinf(v, $0, center) })
-        case .none, .local, .rank, .whiten:
+        case .none, .local, .rank, .whiten, .whitenRobust:
             preconditionFailure("no scalar statistic")
         }
     }

@@ -127,6 +127,8 @@ import Testing
                     "discreteCorrection", "units", "seed", "threads", "transpose", "force"] {
             #expect(object?[key] != nil, "configuration JSON lacks \(key)")
         }
+        // A setting added later is left out at its default, so older checkpoints and shards still match.
+        #expect(object?["ksgCorrection"] == nil, "ksgCorrection none must not be encoded")
         // Only the running estimator's settings are recorded.
         for key in ["bins", "biasCorrection", "mine"] { #expect(object?[key] == nil, "KSG configuration holds \(key)") }
     }

@@ -111,8 +111,9 @@ import Testing
     }
 
     @Test func rawValuesAreTheCLISpellings() {
-        #expect(Normalization.allCases.map(\.rawValue) == ["none", "local", "global-std", "global-l2", "global-linf", "robust", "rank", "whiten"])
+        #expect(Normalization.allCases.map(\.rawValue) == ["none", "local", "global-std", "global-l2", "global-linf", "robust", "rank", "whiten", "whiten-robust"])
         #expect(KSGAlgorithm.allCases.map(\.rawValue) == ["1", "2", "joint"])
+        #expect(KSGCorrection.allCases.map(\.rawValue) == ["none", "lnc"])
         #expect(Binned.BiasCorrection.allCases.map(\.rawValue) == ["none", "miller-madow"])
     }
 }
