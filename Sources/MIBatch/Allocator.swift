@@ -38,9 +38,14 @@ public enum Allocator {
     /// Returns free heap pages to the system: glibc `malloc_trim(0)`, Darwin
     /// `malloc_zone_pressure_relief` on every zone; a no-op elsewhere.
     ///
+    /// Skipped under a sanitizer (ThreadSanitizer's or AddressSanitizer's runtime in the
+    /// process): their allocators replace glibc's, and glibc's `malloc_trim` walking its own
+    /// arenas meanwhile crashed a ThreadSanitizer run (SEGV in `mtrim`).
+    ///
     /// - Complexity: proportional to the heap; call it rarely (once per prepared block).
     static func returnFreePages() {
         #if canImport(Glibc)
+        if underSanitizer { return }
         // malloc_trim is declared in <malloc.h>, which the Glibc module does not import.
         typealias MallocTrim = @convention(c) (Int) -> Int32
         if let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "malloc_trim") {
@@ -50,4 +55,14 @@ public enum Allocator {
         _ = malloc_zone_pressure_relief(nil, 0)
         #endif
     }
+
+    /// Whether a sanitizer runtime (ThreadSanitizer, AddressSanitizer) is linked into the process.
+    static let underSanitizer: Bool = {
+        #if canImport(Glibc)
+        let process = UnsafeMutableRawPointer(bitPattern: 0)
+        return dlsym(process, "__tsan_init") != nil || dlsym(process, "__asan_init") != nil
+        #else
+        return false
+        #endif
+    }()
 }
