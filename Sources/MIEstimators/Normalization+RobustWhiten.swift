@@ -39,25 +39,9 @@ extension Normalization {
     static func applyRobustWhiten(to v: VariableData) throws(EstimationError) -> VariableData {
         let n = v.count, d = v.dimension
         if d == 1 { return try Normalization.robust.apply(to: v) }
-        let bad = v.values.reduce(0) { $0 + ($1.isFinite ? 0 : 1) }
-        if bad > 0 { throw .nonFiniteValues(count: bad) }
-        guard n > 0 else { throw .constantVariable }
-        let mean = columnMeans(v)
-        var maxAbs = 0.0
-        for i in 0..<n { for j in 0..<d { maxAbs = max(maxAbs, abs(v.values[i * d + j] - mean[j])) } }
-        guard maxAbs.isFinite else { throw .valueRangeOverflow }
-        guard maxAbs > 0 else { throw .constantVariable }
-        let p = Double(sign: .plus, exponent: -maxAbs.exponent, significand: 1)
-        var y = [Double](repeating: 0, count: n * d)
-        for i in 0..<n { for j in 0..<d { y[i * d + j] = (v.values[i * d + j] - mean[j]) * p } }
-        var scatter = [Double](repeating: 0, count: d * d)
-        for i in 0..<n {
-            for a in 0..<d { let ya = y[i * d + a]; for b in 0...a { scatter[a * d + b] += ya * y[i * d + b] } }
-        }
-        for a in 0..<d { for b in 0...a { scatter[a * d + b] /= Double(n); scatter[b * d + a] = scatter[a * d + b] } }
-        guard var l = cholesky(scatter, d) else {
-            throw .singularCovariance(dimension: d, rank: numericalRank(scatter, d))
-        }
+        // The start: the mean and covariance, as for `whiten` (singular variables refused here).
+        let (y, start) = try prescaledCholesky(v)
+        var l = start
         var mu = [Double](repeating: 0, count: d)
         var z = [Double](repeating: 0, count: n * d)
         var su = [Double](repeating: 0, count: d), s = [Double](repeating: 0, count: d * d)

@@ -31,26 +31,7 @@ extension Normalization {
     static func applyWhiten(to v: VariableData) throws(EstimationError) -> VariableData {
         let n = v.count, d = v.dimension
         if d == 1 { return try Normalization.globalStd.apply(to: v) }
-        let bad = v.values.reduce(0) { $0 + ($1.isFinite ? 0 : 1) }
-        if bad > 0 { throw .nonFiniteValues(count: bad) }
-        guard n > 0 else { throw .constantVariable }
-        let mu = columnMeans(v)
-        var maxAbs = 0.0
-        for i in 0..<n { for j in 0..<d { maxAbs = max(maxAbs, abs(v.values[i * d + j] - mu[j])) } }
-        guard maxAbs.isFinite else { throw .valueRangeOverflow }
-        guard maxAbs > 0 else { throw .constantVariable }
-        let p = Double(sign: .plus, exponent: -maxAbs.exponent, significand: 1)
-        var centered = [Double](repeating: 0, count: n * d)
-        for i in 0..<n { for j in 0..<d { centered[i * d + j] = (v.values[i * d + j] - mu[j]) * p } }
-        var cov = [Double](repeating: 0, count: d * d)
-        for i in 0..<n {
-            let row = i * d
-            for a in 0..<d { let ca = centered[row + a]; for b in 0...a { cov[a * d + b] += ca * centered[row + b] } }
-        }
-        for a in 0..<d { for b in 0...a { cov[a * d + b] /= Double(n); cov[b * d + a] = cov[a * d + b] } }
-        guard let l = cholesky(cov, d) else {
-            throw .singularCovariance(dimension: d, rank: numericalRank(cov, d))
-        }
+        let (centered, l) = try prescaledCholesky(v)
         // W_i = L⁻¹ (V_i − μ)·p by forward substitution (the prescale p cancels exactly
         // for powers of two: L carries the same factor).
         var w = [Double](repeating: 0, count: n * d)
@@ -94,6 +75,40 @@ extension Normalization {
         return Cholesky.factor(a, dimension: d) { _, pivot in pivot > floor }
     }
 
+    /// The first steps of `whiten` and `whiten-robust` for a d-column variable (d ≥ 2):
+    /// the values centred by the column means and multiplied by the power of two p that brings
+    /// the largest |V_ij − μ_j| into [1, 2) (exact, so neither Σ nor L over- or underflows),
+    /// and the Cholesky factor L of their covariance Σ = (1/n)·Σ_i (V_i − μ)(V_i − μ)ᵀ·p².
+    ///
+    /// - Throws: ``EstimationError/nonFiniteValues(count:)``; ``EstimationError/valueRangeOverflow``;
+    ///   ``EstimationError/constantVariable`` (no samples, or every column constant);
+    ///   ``EstimationError/singularCovariance(dimension:rank:)`` with Σ's numerical rank.
+    /// - Complexity: O(n·d² + d³).
+    static func prescaledCholesky(_ v: VariableData) throws(EstimationError) -> (centered: [Double], cholesky: [Double]) {
+        let n = v.count, d = v.dimension
+        let bad = v.values.reduce(0) { $0 + ($1.isFinite ? 0 : 1) }
+        if bad > 0 { throw .nonFiniteValues(count: bad) }
+        guard n > 0 else { throw .constantVariable }
+        let mu = columnMeans(v)
+        var maxAbs = 0.0
+        for i in 0..<n { for j in 0..<d { maxAbs = max(maxAbs, abs(v.values[i * d + j] - mu[j])) } }
+        guard maxAbs.isFinite else { throw .valueRangeOverflow }
+        guard maxAbs > 0 else { throw .constantVariable }
+        let p = Double(sign: .plus, exponent: -maxAbs.exponent, significand: 1)
+        var centered = [Double](repeating: 0, count: n * d)
+        for i in 0..<n { for j in 0..<d { centered[i * d + j] = (v.values[i * d + j] - mu[j]) * p } }
+        var cov = [Double](repeating: 0, count: d * d)
+        for i in 0..<n {
+            let row = i * d
+            for a in 0..<d { let ca = centered[row + a]; for b in 0...a { cov[a * d + b] += ca * centered[row + b] } }
+        }
+        for a in 0..<d { for b in 0...a { cov[a * d + b] /= Double(n); cov[b * d + a] = cov[a * d + b] } }
+        guard let l = cholesky(cov, d) else {
+            throw .singularCovariance(dimension: d, rank: numericalRank(cov, d))
+        }
+        return (centered, l)
+    }
+
     /// Numerical rank of a covariance: its eigenvalues above d·2⁻⁴⁵ of the largest.
     /// - Complexity: O(d³) per Jacobi sweep.
     static func numericalRank(_ a: [Double], _ d: Int) -> Int {
@@ -118,36 +133,9 @@ extension Normalization {
     static func jacobi(_ input: [Double], _ d: Int) -> ([Double], [Double]) {
         var a = input
         var v = [Double](repeating: 0, count: d * d)
-        for j in 0..<d { v[j * d + j] = 1 }
-        var total = 0.0
-        for x in a { total += x * x }
-        for _ in 0..<64 {
-            var off = 0.0
-            for p in 0..<d { for q in 0..<d where q != p { off += a[p * d + q] * a[p * d + q] } }
-            if !(off > total * 0x1p-104) { break }
-            for p in 0..<d {
-                for q in (p + 1)..<max(d, p + 1) where a[p * d + q] != 0 {
-                    let apq = a[p * d + q]
-                    let theta = (a[q * d + q] - a[p * d + p]) / (2 * apq)
-                    let t = (theta >= 0 ? 1.0 : -1.0) / (abs(theta) + (theta * theta + 1).squareRoot())
-                    let c = 1 / (t * t + 1).squareRoot(), s = t * c
-                    for k in 0..<d {
-                        let akp = a[k * d + p], akq = a[k * d + q]
-                        a[k * d + p] = c * akp - s * akq
-                        a[k * d + q] = s * akp + c * akq
-                    }
-                    for k in 0..<d {
-                        let apk = a[p * d + k], aqk = a[q * d + k]
-                        a[p * d + k] = c * apk - s * aqk
-                        a[q * d + k] = s * apk + c * aqk
-                    }
-                    for k in 0..<d {
-                        let vkp = v[k * d + p], vkq = v[k * d + q]
-                        v[k * d + p] = c * vkp - s * vkq
-                        v[k * d + q] = s * vkp + c * vkq
-                    }
-                }
-            }
+        guard d > 0 else { return ([], []) }
+        a.withUnsafeMutableBufferPointer { a in
+            v.withUnsafeMutableBufferPointer { v in _jacobiEigen(a.baseAddress!, v.baseAddress!, d) }
         }
         return ((0..<d).map { a[$0 * d + $0] }, v)
     }

@@ -65,46 +65,6 @@ private func _lncNeighbours(_ z: UnsafePointer<Double>, n: Int, i: Int, _ s: _LN
     }
 }
 
-/// Cyclic Jacobi on the d × d symmetric `s.a`, eigenvectors into the columns of `s.v`
-/// (same sweep rule as `Normalization.jacobi`: off-diagonal mass below 2⁻¹⁰⁴ of the total,
-/// at most 64 sweeps).
-@inline(__always)
-private func _lncJacobi(_ s: _LNCScratch) {
-    let d = s.d, a = s.a, v = s.v
-    for r in 0..<(d * d) { v[r] = 0 }
-    for j in 0..<d { v[j * d + j] = 1 }
-    var total = 0.0
-    for r in 0..<(d * d) { total += a[r] * a[r] }
-    for _ in 0..<64 {
-        var off = 0.0
-        for p in 0..<d { for q in 0..<d where q != p { off += a[p * d + q] * a[p * d + q] } }
-        if !(off > total * 0x1p-104) { break }
-        for p in 0..<(d - 1) {
-            for q in (p + 1)..<d where a[p * d + q] != 0 {
-                let apq = a[p * d + q]
-                let theta = (a[q * d + q] - a[p * d + p]) / (2 * apq)
-                let t = (theta >= 0 ? 1.0 : -1.0) / (abs(theta) + (theta * theta + 1).squareRoot())
-                let c = 1 / (t * t + 1).squareRoot(), sn = t * c
-                for r in 0..<d {
-                    let arp = a[r * d + p], arq = a[r * d + q]
-                    a[r * d + p] = c * arp - sn * arq
-                    a[r * d + q] = sn * arp + c * arq
-                }
-                for r in 0..<d {
-                    let apr = a[p * d + r], aqr = a[q * d + r]
-                    a[p * d + r] = c * apr - sn * aqr
-                    a[q * d + r] = sn * apr + c * aqr
-                }
-                for r in 0..<d {
-                    let vrp = v[r * d + p], vrq = v[r * d + q]
-                    v[r * d + p] = c * vrp - sn * vrq
-                    v[r * d + q] = sn * vrp + c * vrq
-                }
-            }
-        }
-    }
-}
-
 /// Per-sample LNC terms into `terms` (n of them): log V(i) − log V̄(i) when
 /// V̄(i)/V(i) < α, else 0. V(i) is the bounding box of the k nearest neighbours (max-norm,
 /// self excluded) about sample i, Π_c max_j |z_jc − z_ic|; V̄(i) the box about i aligned with
@@ -140,7 +100,7 @@ func _lncTerms(_ z: UnsafePointer<Double>, n: Int, d: Int, k: Int, logAlpha: Dou
                 s.a[c * d + r] = acc
             }
         }
-        _lncJacobi(s)
+        _jacobiEigen(s.a, s.v, s.d)
         var logPCA = 0.0
         for c in 0..<d {
             var m = 0.0
