@@ -35,6 +35,15 @@ extension File {
     public func attributeNames() throws(HDF5Error) -> [String] { try listAttributes() }
     /// Reads one attribute, or `nil` if absent.
     public func attribute(_ name: String) throws(HDF5Error) -> AttributeValue? { try readAttribute(name) }
+    /// Every attribute's name in creation order, and the values of the string ones.
+    ///
+    /// - Complexity: one read per attribute.
+    public func stringAttributes() throws(HDF5Error) -> (order: [String], values: [String: String]) {
+        let order = try attributeNames()
+        var values: [String: String] = [:]
+        for name in order { if case let .string(value)? = try attribute(name) { values[name] = value } }
+        return (order, values)
+    }
 }
 
 extension Dataset {

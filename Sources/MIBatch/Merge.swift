@@ -56,15 +56,17 @@ public enum Merge {
     public static func run(_ paths: [String], output: String, partial: Bool, force: Bool,
                            compression: OutputCompression = .default, commandLine: [String]) throws(MIBatchError) -> Outcome {
         guard !paths.isEmpty else { throw .invalidOption("merge: give the shard files to merge") }
-        if NetworkMerge.isNetworkShard(paths[0]) {
-            guard !partial else { throw .invalidOption("merge: --partial is for matrix shards; a network needs every shard of its run") }
-            return try NetworkMerge.run(paths, output: output, force: force, commandLine: commandLine)
-        }
         var preflight = RunConfiguration(input: paths[0], dataset: nil, output: output)
         preflight.force = force
         for path in paths {
             preflight.input = path
             try OutputWriter.preflight(preflight)
+        }
+        // Shards of `mibatch network` (checked like matrix shards above: output not an input,
+        // its directory writable).
+        if NetworkMerge.isNetworkShard(paths[0]) {
+            guard !partial else { throw .invalidOption("merge: --partial is for matrix shards; a network needs every shard of its run") }
+            return try NetworkMerge.run(paths, output: output, force: force, commandLine: commandLine)
         }
         let shards = try paths.map { path throws(MIBatchError) in try read(path) }.sorted { $0.shard.index < $1.shard.index }
         let reference = shards[0]
@@ -206,9 +208,7 @@ public enum Merge {
     static func read(_ path: String) throws(MIBatchError) -> ShardFile {
         do {
             let file = try File.open(path)
-            var attributes: [String: String] = [:]
-            let order = try file.attributeNames()
-            for name in order { if case let .string(value)? = try file.attribute(name) { attributes[name] = value } }
+            let (order, attributes) = try file.stringAttributes()
             guard attributes["tool"] == "mibatch" else {
                 throw MIBatchError.shardMismatch(file: path, reference: "mibatch outputs", reason: "it is not a mibatch output")
             }

@@ -53,7 +53,7 @@ enum NetworkMerge {
         if !absent.isEmpty {
             throw .missingShards(missing: absent.map { "\($0)/\(count)" }, resubmit: Merge.arrayList(absent), count: count, command: "network")
         }
-        for path in [output] where !force && FileManager.default.fileExists(atPath: path) { throw .outputExists(path: path) }
+        if !force && FileManager.default.fileExists(atPath: output) { throw .outputExists(path: output) }
 
         let methods = (reference.attributes["methods"] ?? "").split(separator: ",").compactMap { NetworkMethod(rawValue: String($0)) }
         var results: [NetworkResult] = []
@@ -105,9 +105,7 @@ enum NetworkMerge {
     static func read(_ path: String) throws(MIBatchError) -> Part {
         do {
             let file = try File.open(path)
-            var attributes: [String: String] = [:]
-            let order = try file.attributeNames()
-            for name in order { if case let .string(value)? = try file.attribute(name) { attributes[name] = value } }
+            let (order, attributes) = try file.stringAttributes()
             guard attributes["tool"] == "mibatch", attributes["kind"] == "network", let text = attributes["shard"], let shard = ShardSpec.parse(text) else {
                 throw MIBatchError.shardMismatch(file: path, reference: "network shards", reason: "it is not a shard file of mibatch network --shard I/N")
             }

@@ -24,8 +24,7 @@ struct NetworkReader {
     static func open(_ path: String) throws(MIBatchError) -> NetworkReader {
         try ResultFile.reading(path) {
             let file = try File.open(path)
-            var attributes: [String: String] = [:]
-            for name in try file.attributeNames() { if case let .string(value)? = try file.attribute(name) { attributes[name] = value } }
+            let attributes = try file.stringAttributes().values
             guard attributes["tool"] == "mibatch" else { throw MIBatchError.notAnOutput(path: path, reason: "it has no attribute tool = mibatch") }
             if attributes["kind"] == "network" {
                 throw MIBatchError.notAnOutput(path: path, reason: "it is a network file written by mibatch network, not an MI matrix")

@@ -13,8 +13,7 @@ extension NetworkSummary {
     public static func json(_ path: String, top: Int) throws(MIBatchError) -> JSONValue {
         try ResultFile.reading(path) {
             let file = try File.open(path)
-            var attributes: [String: String] = [:]
-            for name in try file.attributeNames() { if case let .string(value)? = try file.attribute(name) { attributes[name] = value } }
+            let attributes = try file.stringAttributes().values
             func text(_ key: String) -> JSONValue { attributes[key].map(JSONValue.string) ?? .null }
             let names = try file.dataset("/nodes").readStrings()
             var edges: [String: JSONValue] = [:]

@@ -64,9 +64,8 @@ extension NetworkSummary {
     static func matrix(_ path: String) throws(MIBatchError) -> ResultFile {
         try ResultFile.reading(path) {
             let file = try File.open(path)
-            var attributes: [String: String] = [:]
-            let order = try file.attributeNames()
-            for name in order { if case let .string(value)? = try file.attribute(name) { attributes[name] = value } }
+            let (order, read) = try file.stringAttributes()
+            var attributes = read
             let names = try file.dataset("/nodes").readStrings(), p = names.count
             let method = (attributes["methods"] ?? "").split(separator: ",").first.map(String.init) ?? ""
             let group = "/edges/" + method

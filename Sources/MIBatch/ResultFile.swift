@@ -55,9 +55,7 @@ public struct ResultFile: Sendable {
     public static func read(_ path: String) throws(MIBatchError) -> ResultFile {
         try reading(path) {
             let file = try File.open(path)
-            let order = try file.attributeNames()
-            var attributes: [String: String] = [:]
-            for name in order { if case let .string(value)? = try file.attribute(name) { attributes[name] = value } }
+            let (order, attributes) = try file.stringAttributes()
             guard attributes["tool"] == "mibatch" else { throw MIBatchError.notAnOutput(path: path, reason: "it has no attribute tool = mibatch") }
             for name in ["/var_i", "/var_j"] where !file.contains(name) {
                 throw MIBatchError.notAnOutput(path: path, reason: "it has no dataset \(name)")
